@@ -1,0 +1,49 @@
+"""One typed set of settings, read from ``CXM_*`` environment variables.
+
+Every setting has a default that works on a laptop with nothing else installed.
+``tests/test_settings.py`` fails when a setting lacks a description, so this
+file doubles as the configuration reference.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CXM_", extra="ignore")
+
+    database_url: str = Field(
+        default="duckdb:///cxm.duckdb",
+        description=(
+            "Where data lives: 'duckdb:///path/file.duckdb' (embedded default) or "
+            "'postgresql://user@host:port/db' for a server deployment."
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Address `cxm serve` binds to.")
+    port: int = Field(default=8000, description="Port `cxm serve` listens on.")
+    max_event_bytes: int = Field(
+        default=32 * 1024, description="Largest accepted single event (Segment: 32 KB)."
+    )
+    max_batch_bytes: int = Field(
+        default=500 * 1024, description="Largest accepted batch request (Segment: 500 KB)."
+    )
+    commit_max_rows: int = Field(
+        default=50_000,
+        description="Most rows one group commit writes; larger waits are split.",
+    )
+    session_timeout_minutes: int = Field(
+        default=30, description="Inactivity that ends a web/app session (GA4 default: 30)."
+    )
+    tracker_consent_required: bool = Field(
+        default=False,
+        description="When true, /cxm.js tracks nothing until the page grants consent.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
