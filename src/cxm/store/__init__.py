@@ -3,8 +3,8 @@
 Other packages import only what is listed in ``__all__``.
 """
 
-from cxm.store.database import Database, Row
+from cxm.store.database import Database, Row, Transaction
 from cxm.store.factory import open_database
 from cxm.store.migrations import apply_migrations, current_version
 
-__all__ = ["Database", "Row", "apply_migrations", "current_version", "open_database"]
+__all__ = ["Database", "Row", "Transaction", "apply_migrations", "current_version", "open_database"]

@@ -1,0 +1,69 @@
+"""The FastAPI application: collection API, later stages' APIs and the web pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+import cxm
+from cxm.api import collect_routes
+from cxm.api.errors import install_error_handlers
+from cxm.api.responses import FastJSONResponse
+from cxm.api.state import AppState
+from cxm.collect.ingest import Collector
+from cxm.collect.sources import WriteKeyCache
+from cxm.settings import Settings, get_settings
+from cxm.store import Database, open_database
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    owns_database = database is None
+    db = database or open_database(settings.database_url)
+    collector = Collector(db, settings.max_event_bytes, settings.commit_max_rows)
+    state = AppState(settings, db, collector, WriteKeyCache(db))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        collector.close()  # commit what is queued before the process exits
+        if owns_database:
+            db.close()
+
+    app = FastAPI(
+        title="CXM",
+        version=cxm.__version__,
+        description="Customer-experience management: Segment-compatible collection and more.",
+        default_response_class=FastJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.cxm = state
+    app.state.database = db
+    # Trackers run on customers' own sites, so collection accepts any origin.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["POST", "GET", "OPTIONS"],
+        allow_headers=["*"],
+    )
+    install_error_handlers(app)
+    app.include_router(collect_routes.router)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability.")
+    def healthz() -> dict[str, str]:
+        db.scalar("SELECT 1")
+        return {"status": "ok", "database": db.dialect}
+
+    _install_web(app)
+    return app
+
+
+def _install_web(app: FastAPI) -> None:
+    try:
+        from cxm.web.install import install_web
+    except ImportError:  # the web package is optional while it is being built
+        return
+    install_web(app)

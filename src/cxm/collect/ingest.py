@@ -1,0 +1,142 @@
+"""The collection facade: validate messages, quarantine the bad ones, commit the rest.
+
+Used by the HTTP API (single calls and batches). Bulk file imports have their own
+path in ``cxm.collect.importers`` but normalise through the same
+``normalise_message`` so a message means the same whatever way it arrived.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from cxm.collect.messages import InvalidMessage, normalise_message
+from cxm.collect.sources import Source
+from cxm.collect.writer import GroupCommitWriter
+from cxm.store import Database
+
+
+@dataclass(frozen=True)
+class MessageError:
+    index: int | None
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    events: list[dict[str, object]]
+    quarantined: list[dict[str, object]]
+    errors: list[MessageError]
+
+
+def _merge_envelope(message: Any, envelope: dict[str, Any]) -> Any:
+    """Batch-level ``context``/``integrations``/``sentAt`` apply to every message (Segment)."""
+    if not isinstance(message, dict):
+        return message
+    merged = message
+    for key in ("context", "integrations"):
+        shared = envelope.get(key)
+        if isinstance(shared, dict) and shared:
+            own = message.get(key)
+            merged = {**merged, key: {**shared, **own} if isinstance(own, dict) else shared}
+    if "sentAt" not in message and envelope.get("sentAt") is not None:
+        merged = {**merged, "sentAt": envelope["sentAt"]}
+    return merged
+
+
+def quarantine_row(
+    *,
+    origin: str,
+    source_id: str | None,
+    line_number: int | None,
+    field: str,
+    reason: str,
+    payload: Any,
+    received_at: datetime,
+    kind: str = "event",
+) -> dict[str, object]:
+    text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+    return {
+        "quarantine_id": uuid.uuid4().hex,
+        "kind": kind,
+        "origin": origin,
+        "source_id": source_id,
+        "line_number": line_number,
+        "field": field,
+        "reason": reason,
+        "payload": text,
+        "received_at": received_at,
+    }
+
+
+class Collector:
+    """Owns the group-commit writer for one process."""
+
+    def __init__(self, database: Database, max_event_bytes: int, commit_max_rows: int) -> None:
+        self.database = database
+        self.max_event_bytes = max_event_bytes
+        self._writer = GroupCommitWriter(database, commit_max_rows)
+
+    def prepare_batch(
+        self,
+        messages: list[Any],
+        envelope: dict[str, Any],
+        source: Source,
+        received_at: datetime | None = None,
+        origin: str = "api:/v1/batch",
+    ) -> PreparedBatch:
+        received_at = received_at or datetime.now(UTC)
+        events: list[dict[str, object]] = []
+        quarantined: list[dict[str, object]] = []
+        errors: list[MessageError] = []
+        for index, message in enumerate(messages):
+            merged = _merge_envelope(message, envelope)
+            try:
+                size = len(orjson.dumps(merged))
+                if size > self.max_event_bytes:
+                    raise InvalidMessage(
+                        "(message)", f"{size} bytes; the limit is {self.max_event_bytes}"
+                    )
+                events.append(normalise_message(merged, source=source, received_at=received_at))
+            except InvalidMessage as error:
+                path = f"batch[{index}].{error.field}"
+                errors.append(MessageError(index, path, error.reason))
+                quarantined.append(
+                    quarantine_row(
+                        origin=origin,
+                        source_id=source.source_id,
+                        line_number=index,
+                        field=path,
+                        reason=error.reason,
+                        payload=message,
+                        received_at=received_at,
+                    )
+                )
+        return PreparedBatch(events, quarantined, errors)
+
+    def prepare_single(
+        self, message: Any, message_type: str, source: Source, received_at: datetime | None = None
+    ) -> dict[str, object]:
+        """Normalise one call; the URL decides its type (``/v1/track`` → track)."""
+        if isinstance(message, dict):
+            message = {**message, "type": message_type}
+        return normalise_message(
+            message, source=source, received_at=received_at or datetime.now(UTC)
+        )
+
+    def commit(
+        self, events: list[dict[str, object]], quarantined: list[dict[str, object]], source: Source
+    ) -> Future[int]:
+        return self._writer.submit(events, quarantined, source.source_id)
+
+    def close(self) -> None:
+        self._writer.close()

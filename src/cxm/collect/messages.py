@@ -1,0 +1,190 @@
+"""Validate a Segment-spec message and turn it into one ``events`` row.
+
+This is the ingest hot path (every API call and every imported event passes
+here), so checks are plain dict look-ups rather than a model per message; the
+OpenAPI schema in ``cxm.api.segment_models`` documents the same shape.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from cxm.collect.clock import InvalidTimestamp, corrected_timestamp, parse_timestamp
+from cxm.collect.sources import Source
+from cxm.collect.touchpoints import Touchpoint, parse_touchpoint
+from cxm.collect.traffic import classify_traffic
+from cxm.collect.urls import host_of, utm_from_url
+
+MESSAGE_TYPES = frozenset({"track", "identify", "page", "screen", "group", "alias"})
+_OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
+_ID_MAX_LENGTH = 512
+_CLICK_ID_KEYS = ("gclid", "wbraid", "gbraid", "dclid", "msclkid", "fbclid", "ttclid")
+
+
+class InvalidMessage(ValueError):
+    """A message breaks the spec; ``field`` is its path inside the message."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _identifier(message: dict[str, Any], key: str) -> str | None:
+    value = message.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidMessage(key, "must be a string")
+    text = str(value)
+    if len(text) > _ID_MAX_LENGTH:
+        raise InvalidMessage(key, f"longer than {_ID_MAX_LENGTH} characters")
+    return text
+
+
+def _object(message: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = message.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidMessage(key, "must be a JSON object")
+    return value
+
+
+def _time(message: dict[str, Any], key: str) -> datetime | None:
+    value = message.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_timestamp(value)
+    except InvalidTimestamp as error:
+        raise InvalidMessage(key, str(error)) from error
+
+
+def _text(container: dict[str, Any] | None, key: str) -> str | None:
+    if not container:
+        return None
+    value = container.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _touchpoint(context: dict[str, Any] | None, message_type: str, source: Source) -> Touchpoint:
+    explicit = parse_touchpoint(_text(context, "channel"))
+    if explicit is not None and explicit is not Touchpoint.OTHER:
+        return explicit
+    if message_type == "page":
+        return Touchpoint.WEB
+    if message_type == "screen":
+        return Touchpoint.APP
+    return explicit or source.channel
+
+
+def _traffic(
+    message_type: str, context: dict[str, Any] | None, properties: dict[str, Any] | None
+) -> dict[str, str | None]:
+    """Traffic fields for page/screen views, which are what start a session."""
+    page = context.get("page") if context else None
+    page = page if isinstance(page, dict) else None
+    url = _text(page, "url") or _text(properties, "url")
+    referrer = _text(page, "referrer") or _text(properties, "referrer")
+    fields: dict[str, str | None] = {
+        "page_url": url,
+        "referrer_host": host_of(referrer) if referrer else None,
+        "utm_source": None,
+        "utm_medium": None,
+        "utm_campaign": None,
+        "traffic_channel": None,
+    }
+    if message_type not in ("page", "screen"):
+        return fields
+    campaign = context.get("campaign") if context else None
+    from_url = utm_from_url(url) if url else {}
+    if isinstance(campaign, dict) and campaign:
+        fields["utm_source"] = _text(campaign, "source")
+        fields["utm_medium"] = _text(campaign, "medium")
+        fields["utm_campaign"] = _text(campaign, "name") or _text(campaign, "campaign")
+    else:
+        fields["utm_source"] = from_url.get("utm_source")
+        fields["utm_medium"] = from_url.get("utm_medium")
+        fields["utm_campaign"] = from_url.get("utm_campaign")
+    click_id = next((k for k in _CLICK_ID_KEYS if from_url.get(k)), None)
+    fields["traffic_channel"] = str(
+        classify_traffic(
+            source=fields["utm_source"],
+            medium=fields["utm_medium"],
+            campaign=fields["utm_campaign"],
+            referrer_host=fields["referrer_host"],
+            page_host=host_of(url) if url else None,
+            click_id=click_id,
+        )
+    )
+    return fields
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def normalise_message(
+    raw: Any, *, source: Source, received_at: datetime, default_type: str | None = None
+) -> dict[str, Any]:
+    """Validate one message and return its ``events`` row; raise ``InvalidMessage``."""
+    if not isinstance(raw, dict):
+        raise InvalidMessage("(message)", "must be a JSON object")
+    message_type = raw.get("type", default_type)
+    if message_type not in MESSAGE_TYPES:
+        raise InvalidMessage("type", f"must be one of {', '.join(sorted(MESSAGE_TYPES))}")
+    user_id = _identifier(raw, "userId")
+    anonymous_id = _identifier(raw, "anonymousId")
+    if user_id is None and anonymous_id is None:
+        raise InvalidMessage("userId", "userId or anonymousId is required")
+    objects = {key: _object(raw, key) for key in _OBJECT_FIELDS}
+    properties, traits, context = objects["properties"], objects["traits"], objects["context"]
+    event_name: str | None = None
+    if message_type == "track":
+        event_name = raw.get("event")
+        if not isinstance(event_name, str) or not event_name.strip():
+            raise InvalidMessage("event", "a track call needs a non-empty event name")
+    elif message_type in ("page", "screen"):
+        name = raw.get("name")
+        if name is not None and not isinstance(name, str):
+            raise InvalidMessage("name", "must be a string")
+        event_name = name or None
+    group_id = _identifier(raw, "groupId")
+    if message_type == "group" and group_id is None:
+        raise InvalidMessage("groupId", "a group call needs a groupId")
+    previous_id = _identifier(raw, "previousId")
+    if message_type == "alias" and (previous_id is None or user_id is None):
+        raise InvalidMessage("previousId", "an alias call needs previousId and userId")
+    if message_type == "identify" and traits is None and context:
+        traits = _object(context, "traits")
+    original = _time(raw, "timestamp")
+    sent_at = _time(raw, "sentAt")
+    message_id = _identifier(raw, "messageId") or f"cxm-{uuid.uuid4()}"
+    return {
+        "source_id": source.source_id,
+        "message_id": message_id,
+        "type": message_type,
+        "event": event_name,
+        "anonymous_id": anonymous_id,
+        "user_id": user_id,
+        "group_id": group_id,
+        "previous_id": previous_id,
+        "timestamp": corrected_timestamp(original, sent_at, received_at),
+        "original_timestamp": original,
+        "sent_at": sent_at,
+        "received_at": received_at,
+        "channel": _touchpoint(context, message_type, source).value,
+        **_traffic(message_type, context, properties),
+        "ip": _text(context, "ip"),
+        "user_agent": _text(context, "userAgent"),
+        "locale": _text(context, "locale"),
+        "properties": _json(properties),
+        "traits": _json(traits),
+        "context": _json(context),
+        "raw": orjson.dumps(raw).decode(),
+    }
