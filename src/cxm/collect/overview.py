@@ -147,7 +147,7 @@ def _pivot(rows: list[tuple[date, str, int]], first: date, last: date, basis: st
 
 
 def _events_by_channel(database: Database, first: date | None, last: date | None) -> DailyCounts:
-    basis = "events by the CXM channel they arrived on"
+    basis = "Events by the CXM channel they arrived on"
     if first is None or last is None:
         return DailyCounts((), (), basis)
     day = _UTC_DAY.format(column="timestamp")
@@ -162,7 +162,7 @@ def _events_by_traffic_channel(
     database: Database, first: date | None, last: date | None
 ) -> DailyCounts:
     if first is None or last is None:
-        return DailyCounts((), (), "events by traffic channel")
+        return DailyCounts((), (), "Events by traffic channel")
     has_sessions = database.scalar("SELECT COUNT(*) FROM (SELECT 1 FROM sessions LIMIT 1) s")
     if has_sessions:
         day = _UTC_DAY.format(column="started_at")
@@ -171,7 +171,7 @@ def _events_by_traffic_channel(
             f"WHERE started_at >= ? GROUP BY 1, 2",
             [_start_of(first)],
         )
-        basis = "web/app events, attributed to their session's traffic channel"
+        basis = "Web/app events, attributed to their session's traffic channel"
     else:
         day = _UTC_DAY.format(column="timestamp")
         rows = database.query(
@@ -179,7 +179,7 @@ def _events_by_traffic_channel(
             f"WHERE traffic_channel IS NOT NULL AND timestamp >= ? GROUP BY 1, 2",
             [_start_of(first)],
         )
-        basis = "classified events by their own traffic channel (sessions not built yet)"
+        basis = "Classified events by their own traffic channel (sessions not built yet)"
     return _pivot([(r[0], r[1], r[2]) for r in rows], first, last, basis)
 
 

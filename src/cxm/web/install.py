@@ -1,0 +1,25 @@
+"""Attach the dashboard pages, static files and the tracker to the API app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
+
+from cxm.web import pages
+from cxm.web.tracker import tracker_response
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def install_web(app: FastAPI) -> None:
+    app.include_router(pages.router)
+    # ECharts is ~1.1 MB; gzip brings it to about a third for remote browsers.
+    app.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")
+
+    @app.get("/cxm.js", include_in_schema=False)
+    def tracker(request: Request) -> Response:
+        return tracker_response(request)

@@ -1,0 +1,55 @@
+"""Dashboard page routes. Thin: parse the request, call a package facade, render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from cxm.collect.overview import DailyCounts, load_overview
+from cxm.store import Database
+from cxm.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+# Pages load only their own scripts and styles; nothing from another origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def chart_data(counts: DailyCounts) -> dict[str, Any]:
+    """The JSON a page embeds for ``static/charts.js`` to draw a stacked daily chart."""
+    return {
+        "days": [day.isoformat() for day in counts.days],
+        "series": [{"name": name, "values": list(values)} for name, values in counts.series],
+        "basis": counts.basis,
+    }
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+@router.get("/", response_class=HTMLResponse, name="overview")
+def overview_page(
+    request: Request,
+    days: Annotated[int, Query(ge=1, le=366, description="Days of history to chart.")] = 30,
+) -> HTMLResponse:
+    overview = load_overview(_database(request), days)
+    response = templates.TemplateResponse(
+        request,
+        "overview.html",
+        {
+            "overview": overview,
+            "days": days,
+            "channel_chart": chart_data(overview.events_by_channel),
+            "traffic_chart": chart_data(overview.events_by_traffic_channel),
+            "base_url": str(request.base_url).rstrip("/"),
+        },
+    )
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
