@@ -10,7 +10,8 @@ Each category is a tuple of patterns, matched case-insensitively:
 
 - ``"baidu"`` — a bare ``utm_source`` value (what a marketer types in a tagged link);
 - ``"baidu.com"`` — a domain: matches it and every subdomain (``m.baidu.com``);
-- ``"google.*"`` — a brand under any public suffix (``google.de``, ``google.co.uk``).
+- ``"google.*"`` — a brand's front door under any public suffix (``google.de``,
+  ``www.google.co.uk``, ``m.``/``search.`` too, but not ``mail.google.com``).
 
 A source may be in more than one category (``shopping.google.com`` is both
 shopping and search); GA4's rule order decides which wins.
@@ -34,7 +35,7 @@ SEARCH: tuple[str, ...] = (
     # Google, including the Android search app when it is the referrer.
     "google", "google.*", "googlesearch", "com.google.android.googlequicksearchbox",
     # Microsoft Bing (cn.bing.com is Bing's mainland China front end).
-    "bing", "bing.*", "msn", "msn.com",
+    "bing", "bing.*", "bing.com", "msn", "msn.com",
     # Baidu.
     "baidu", "baidu.com", "baidu.*",
     "yahoo", "yahoo.*", "search.yahoo.com",

@@ -99,6 +99,9 @@ def _index() -> tuple[dict[str, set[SourceCategory]], ...]:
 
 
 _NAMES, _DOMAINS, _BRANDS = _index()
+# A "brand.*" pattern covers the brand's front doors only: www.google.de is search,
+# mail.google.com and docs.google.com are not.
+_BRAND_PREFIXES = frozenset({"", "www", "m", "mobile", "search"})
 
 
 @lru_cache(maxsize=16384)
@@ -112,7 +115,10 @@ def source_categories(source: str | None) -> frozenset[SourceCategory]:
         labels = value.split(".")
         for start in range(len(labels) - 1):
             found.update(_DOMAINS.get(".".join(labels[start:]), ()))
-        found.update(_BRANDS.get(registrable_domain(value).split(".")[0], ()))
+        domain = registrable_domain(value)
+        prefix = value.removesuffix(domain).rstrip(".")
+        if prefix in _BRAND_PREFIXES:
+            found.update(_BRANDS.get(domain.split(".")[0], ()))
     return frozenset(found)
 
 
