@@ -84,7 +84,8 @@ class Overview:
 
     @property
     def is_empty(self) -> bool:
-        return self.totals.events == 0 and self.totals.sources == 0 and not self.totals.quarantined
+        """Nothing has arrived yet (sources may exist, waiting for their first event)."""
+        return self.totals.events == 0 and self.totals.quarantined == 0
 
 
 def load_overview(database: Database, days: int = DEFAULT_DAYS) -> Overview:
