@@ -73,7 +73,7 @@ def number(
     minimum: float | None = None,
     maximum: float | None = None,
 ) -> float | None:
-    value = row.get(field)
+    value: Any = row.get(field)
     if not present(value):
         if required:
             raise RowError(field, "is required and missing or empty")
