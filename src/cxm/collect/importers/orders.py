@@ -57,8 +57,11 @@ def _items(record: dict[str, Any]) -> list[dict[str, Any]] | None:
             raise RowError(where, "must be an object with product_id, quantity, price")
         if text(item, "product_id") is None:
             raise RowError(f"{where}.product_id", "is required and missing or empty")
-        number(item, "quantity", minimum=0)
-        number(item, "price")
+        try:
+            number(item, "quantity", minimum=0)
+            number(item, "price")
+        except RowError as error:
+            raise RowError(f"{where}.{error.field}", error.reason) from None
     return value
 
 
