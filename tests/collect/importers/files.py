@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 def write_rows(folder: Path, name: str, rows: list[dict[str, Any]], fmt: str) -> Path:
     """CSV cells are text (lists/dicts as JSON, None as empty); Parquet keeps types."""
     path = folder / f"{name}.{fmt}"
+    columns = list(dict.fromkeys(k for r in rows for k in r))
     if fmt == "jsonl":
         path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     elif fmt == "parquet":
-        pq.write_table(pa.Table.from_pylist(rows), path)
+        pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows]), path)
     else:
-        columns = list(dict.fromkeys(k for r in rows for k in r))
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)
