@@ -105,5 +105,5 @@ def test_orders_bad_items_are_quarantined_with_item_path(
 
 def test_orders_file_without_amount_column_is_rejected(tmp_path: Path, database: Database) -> None:
     rows = [{k: v for k, v in ORDERS[0].items() if k != "amount"}]
-    with pytest.raises(ImportFileError, match="missing required column.*amount"):
+    with pytest.raises(ImportFileError, match=r"missing required column.*amount"):
         import_file(database, "orders", write_rows(tmp_path, "o", rows, "csv"))
