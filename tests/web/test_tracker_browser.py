@@ -25,7 +25,7 @@ from tests.web.conftest import Site, Tab, start_site
 pytestmark = pytest.mark.browser
 
 SHOP = """<!doctype html><html lang="en"><head><title>Spring sale</title></head>
-<body><h1>Shop</h1><script src="/cxm.js"></script><script>{script}</script></body></html>"""
+<body><h1>Shop</h1>{tag}<script>{script}</script></body></html>"""
 
 EVENT_COLUMNS = (
     "SELECT type, event, anonymous_id, user_id, utm_source, utm_medium, utm_campaign, "
@@ -35,12 +35,14 @@ EVENT_COLUMNS = (
 )
 
 
-def serve_shop(tab: Tab, script: str) -> None:
+def serve_shop(tab: Tab, script: str, tag: str = '<script src="/cxm.js"></script>') -> None:
     # A regex (not a Python predicate) is matched inside the browser driver, so other
     # requests are never held waiting for this thread.
     tab.page.route(
         re.compile(r"/shop/"),
-        lambda route: route.fulfill(content_type="text/html", body=SHOP.format(script=script)),
+        lambda route: route.fulfill(
+            content_type="text/html", body=SHOP.format(script=script, tag=tag)
+        ),
     )
 
 
@@ -208,3 +210,19 @@ def test_tracker_flushes_with_send_beacon_when_page_is_left(duckdb_site: Site, t
     tab.page.goto("about:blank")
     wait_for(tab, lambda: event_names(duckdb_site.database) == ["Leaving soon"])
     assert any(c["name"] == "beacon" for c in tab.context.cookies())
+
+
+def test_tracker_script_tag_attributes_record_page_view_and_early_calls(
+    duckdb_site: Site, tab: Tab
+) -> None:
+    key = duckdb_site.source.write_key
+    # Calls queued before the script loads (window.cxm as an array) are replayed.
+    early = "<script>window.cxm = [['track', 'Queued early', {n: 1}]];</script>"
+    tag = f'{early}<script src="/cxm.js" data-write-key="{key}" data-flush-interval="100"></script>'
+    serve_shop(tab, "", tag=tag)
+    tab.page.goto(f"{duckdb_site.url}/shop/home", referer="https://www.baidu.com/s?wd=cxm")
+    wait_for(tab, lambda: len(event_names(duckdb_site.database)) == 2)
+    rows = duckdb_site.database.query_dicts(EVENT_COLUMNS)
+    assert [(r["type"], r["event"]) for r in rows] == [("page", None), ("track", "Queued early")]
+    assert rows[0]["traffic_channel"] == "Organic Search"
+    assert tab.errors == []
