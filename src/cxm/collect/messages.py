@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from cxm.collect.clock import InvalidTimestamp, corrected_timestamp, parse_timestamp
+from cxm.collect.rows import event_key
 from cxm.collect.sources import Source
 from cxm.collect.touchpoints import Touchpoint, parse_touchpoint
 from cxm.collect.traffic import classify_traffic
@@ -91,6 +93,25 @@ def _traffic(
     page = page if isinstance(page, dict) else None
     url = _text(page, "url") or _text(properties, "url")
     referrer = _text(page, "referrer") or _text(properties, "referrer")
+    campaign = context.get("campaign") if context else None
+    utm: tuple[str | None, str | None, str | None] | None = None
+    if isinstance(campaign, dict) and campaign:
+        utm = (
+            _text(campaign, "source"),
+            _text(campaign, "medium"),
+            _text(campaign, "name") or _text(campaign, "campaign"),
+        )
+    return dict(_traffic_fields(message_type in ("page", "screen"), url, referrer, utm))
+
+
+@lru_cache(maxsize=65_536)
+def _traffic_fields(
+    is_view: bool,
+    url: str | None,
+    referrer: str | None,
+    campaign: tuple[str | None, str | None, str | None] | None,
+) -> tuple[tuple[str, str | None], ...]:
+    """Cached: landing URLs and referrers repeat, and URL parsing dominates the cost."""
     fields: dict[str, str | None] = {
         "page_url": url,
         "referrer_host": host_of(referrer) if referrer else None,
@@ -99,30 +120,27 @@ def _traffic(
         "utm_campaign": None,
         "traffic_channel": None,
     }
-    if message_type not in ("page", "screen"):
-        return fields
-    campaign = context.get("campaign") if context else None
+    if not is_view:
+        return tuple(fields.items())
     from_url = utm_from_url(url) if url else {}
-    if isinstance(campaign, dict) and campaign:
-        fields["utm_source"] = _text(campaign, "source")
-        fields["utm_medium"] = _text(campaign, "medium")
-        fields["utm_campaign"] = _text(campaign, "name") or _text(campaign, "campaign")
-    else:
-        fields["utm_source"] = from_url.get("utm_source")
-        fields["utm_medium"] = from_url.get("utm_medium")
-        fields["utm_campaign"] = from_url.get("utm_campaign")
+    source, medium, name = campaign or (
+        from_url.get("utm_source"),
+        from_url.get("utm_medium"),
+        from_url.get("utm_campaign"),
+    )
+    fields.update(utm_source=source, utm_medium=medium, utm_campaign=name)
     click_id = next((k for k in _CLICK_ID_KEYS if from_url.get(k)), None)
     fields["traffic_channel"] = str(
         classify_traffic(
-            source=fields["utm_source"],
-            medium=fields["utm_medium"],
-            campaign=fields["utm_campaign"],
+            source=source,
+            medium=medium,
+            campaign=name,
             referrer_host=fields["referrer_host"],
             page_host=host_of(url) if url else None,
             click_id=click_id,
         )
     )
-    return fields
+    return tuple(fields.items())
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
@@ -166,6 +184,7 @@ def normalise_message(
     sent_at = _time(raw, "sentAt")
     message_id = _identifier(raw, "messageId") or f"cxm-{uuid.uuid4()}"
     return {
+        "event_key": event_key(source.source_id, message_id),
         "source_id": source.source_id,
         "message_id": message_id,
         "type": message_type,

@@ -24,17 +24,23 @@ def _insert_sql(table: str, data: pa.Table, conflict_columns: Sequence[str] | No
     columns = ", ".join(f'"{c}"' for c in data.column_names)
     if not conflict_columns:
         return f"INSERT INTO {table} ({columns}) SELECT {columns} FROM __cxm_batch"
-    keys = ", ".join(f'"{c}"' for c in conflict_columns)
-    # DISTINCT ON removes repeats inside the batch; ON CONFLICT skips stored keys.
+    keys = ", ".join(f'b."{c}"' for c in conflict_columns)
+    matches = " AND ".join(f't."{c}" = b."{c}"' for c in conflict_columns)
+    selected = ", ".join(f'b."{c}"' for c in data.column_names)
+    # DISTINCT ON removes repeats inside the batch; the anti-join skips stored keys.
+    # It needs no unique index (costly in DuckDB) but is only safe with one writer
+    # per table at a time: see DuckDBDatabase._append_locks.
     return (
-        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({keys}) {columns} "
-        f"FROM __cxm_batch ON CONFLICT DO NOTHING"
+        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({keys}) {selected} "
+        f"FROM __cxm_batch AS b WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {table} AS t WHERE {matches})"
     )
 
 
 class _DuckTransaction(Transaction):
-    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, database: DuckDBDatabase) -> None:
         self._cursor = cursor
+        self._database = database
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._cursor.execute(sql, list(params))
@@ -47,6 +53,10 @@ class _DuckTransaction(Transaction):
     ) -> int:
         if data.num_rows == 0:
             return 0
+        if conflict_columns:
+            # Held until the transaction ends, so a concurrent append cannot pass the
+            # same anti-join before this one commits.
+            self._database.hold_append_lock(table)
         self._cursor.register("__cxm_batch", data)
         try:
             result = self._cursor.execute(_insert_sql(table, data, conflict_columns)).fetchone()
@@ -66,6 +76,9 @@ class DuckDBDatabase(Database):
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.Lock()
+        # One process owns a DuckDB file, so in-process locks serialise all
+        # deduplicating writers of a table.
+        self._append_locks: dict[str, threading.Lock] = {}
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
@@ -99,16 +112,33 @@ class DuckDBDatabase(Database):
         with self.transaction() as tx:
             return tx.append(table, data, conflict_columns)
 
+    def hold_append_lock(self, table: str) -> None:
+        """Take the table's append lock for the rest of this thread's transaction."""
+        held: list[threading.Lock] = self._local.__dict__.setdefault("held", [])
+        with self._lock:
+            lock = self._append_locks.setdefault(table, threading.Lock())
+        if lock not in held:
+            lock.acquire()
+            held.append(lock)
+
+    def _release_append_locks(self) -> None:
+        held: list[threading.Lock] = self._local.__dict__.get("held", [])
+        while held:
+            held.pop().release()
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         cursor = self._cursor()
         cursor.execute("BEGIN TRANSACTION")
         try:
-            yield _DuckTransaction(cursor)
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
-        cursor.execute("COMMIT")
+            try:
+                yield _DuckTransaction(cursor, self)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+        finally:
+            self._release_append_locks()
 
     def close(self) -> None:
         with self._lock:

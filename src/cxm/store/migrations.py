@@ -2,9 +2,12 @@
 
 Each migration is ``migrations/NNNN_name.sql`` written in the SQL both DuckDB and
 PostgreSQL accept, with ``{json}`` standing for the one type they spell
-differently. Why not Alembic: our access layer is plain DB-API with Arrow/COPY
-bulk paths (no ORM), and Alembic on DuckDB needs a dialect shim plus pinned old
-SQLAlchemy releases (see ARCHITECTURE.md); this runner is the small part we need.
+differently. A statement starting with ``/*postgresql*/`` or ``/*duckdb*/`` runs
+on that backend only (indexes differ: see the foundation migration).
+
+Why not Alembic: our access layer is plain DB-API with Arrow/COPY bulk paths
+(no ORM), and Alembic on DuckDB needs a dialect shim plus pinned old SQLAlchemy
+releases (see ARCHITECTURE.md); this runner is the small part we need.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ _TYPE_NAMES = {
     "postgresql": {"json": "JSONB"},
 }
 _FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_DIALECT_TAG = re.compile(r"^/\*(duckdb|postgresql)\*/")
 _PG_MIGRATION_LOCK = 7_142_001
 
 
@@ -36,7 +40,15 @@ class Migration:
         without_comments = "\n".join(
             line for line in rendered.splitlines() if not line.strip().startswith("--")
         )
-        return [s.strip() for s in without_comments.split(";") if s.strip()]
+        statements = [s.strip() for s in without_comments.split(";") if s.strip()]
+        chosen = []
+        for statement in statements:
+            tag = _DIALECT_TAG.match(statement)
+            if tag is None:
+                chosen.append(statement)
+            elif tag[1] == dialect:
+                chosen.append(statement[tag.end() :].strip())
+        return chosen
 
 
 def available_migrations() -> list[Migration]:

@@ -14,8 +14,10 @@ CREATE TABLE sources (
 );
 
 -- One row per accepted Segment-spec message. Never updated except profile_id
--- (identity stitching); the raw payload is kept as received.
+-- (identity stitching); the raw payload is kept as received. event_key is the
+-- md5 of source_id and message_id: the idempotency key (see ARCHITECTURE.md).
 CREATE TABLE events (
+    event_key UUID NOT NULL,
     source_id TEXT NOT NULL,
     message_id TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -42,11 +44,13 @@ CREATE TABLE events (
     traits {json},
     context {json},
     raw {json} NOT NULL,
-    profile_id TEXT,
-    UNIQUE (source_id, message_id)
+    profile_id TEXT
 );
 
-CREATE INDEX events_timestamp ON events (timestamp);
+-- DuckDB: no index. Its ART indexes made each small commit ~10 ms slower; zone
+-- maps serve time ranges, and the backend deduplicates by anti-join on event_key.
+/*postgresql*/ CREATE UNIQUE INDEX events_event_key ON events (event_key);
+/*postgresql*/ CREATE INDEX events_timestamp ON events (timestamp);
 
 -- Web/app sessions, rebuilt from events by the sessionisation job.
 CREATE TABLE sessions (
