@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from cxm.collect.overview import load_overview
+from cxm.collect.rows import event_key
 from cxm.store import Database
 
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
@@ -32,9 +33,21 @@ def add_event(
     traffic_channel: str | None = None,
 ) -> None:
     database.execute(
-        "INSERT INTO events (source_id, message_id, type, anonymous_id, user_id, timestamp, "
-        "received_at, channel, traffic_channel, raw) VALUES (?, ?, 'page', ?, ?, ?, ?, ?, ?, ?)",
-        [source_id, message_id, anonymous_id, user_id, when, when, channel, traffic_channel, "{}"],
+        "INSERT INTO events (event_key, source_id, message_id, type, anonymous_id, user_id, "
+        "timestamp, received_at, channel, traffic_channel, raw) "
+        "VALUES (?, ?, ?, 'page', ?, ?, ?, ?, ?, ?, ?)",
+        [
+            event_key(source_id, message_id),
+            source_id,
+            message_id,
+            anonymous_id,
+            user_id,
+            when,
+            when,
+            channel,
+            traffic_channel,
+            "{}",
+        ],
     )
 
 
