@@ -28,6 +28,7 @@ class ImportContext:
     columns: list[str] | None
     id_field: str
     event_source: Source | None = None
+    file_format: str = ""
 
 
 @dataclass

@@ -69,6 +69,7 @@ class FlatPlan:
     scalars: list[tuple[str, str]] = field(default_factory=list)
     objects: list[str] = field(default_factory=list)
     nested: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    text_only: bool = False  # CSV: JSON parsed from text holds nothing to convert
 
     @classmethod
     def for_columns(cls, columns: Iterable[str]) -> FlatPlan:
@@ -91,7 +92,9 @@ class FlatPlan:
             value = record[column]
             if value is None or value == "":
                 continue
-            message[key] = value.isoformat() if isinstance(value, datetime | date) else value
+            if type(value) is not str and isinstance(value, datetime | date):
+                value = value.isoformat()
+            message[key] = value
         for column in self.objects:
             value = record[column]
             if value is None or value == "":
@@ -103,7 +106,7 @@ class FlatPlan:
                     raise RowError(column, f"is not valid JSON ({error})") from None
             if not isinstance(value, dict):
                 raise RowError(column, "must be a JSON object")
-            message[column] = jsonable(value)
+            message[column] = value if self.text_only else jsonable(value)
         for column, path in self.nested:
             value = record[column]
             if value is None or value == "":
@@ -114,7 +117,8 @@ class FlatPlan:
                 if not isinstance(inner, dict):
                     inner = target[key] = {}
                 target = inner
-            target[path[-1]] = jsonable(value)
+            # CSV cells are always text, which needs no conversion (the hot path).
+            target[path[-1]] = value if type(value) is str else jsonable(value)
         return message
 
 
@@ -152,6 +156,8 @@ def store_batch(context: ImportContext, batch: Batch) -> BatchOutcome:
     if source is None:
         raise ValueError("events import needs an event source")
     plan = FlatPlan.for_columns(context.columns) if context.columns is not None else None
+    if plan is not None:
+        plan.text_only = context.file_format == "csv"
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = list(batch.problems)
     for line, record in zip(batch.lines, batch.records, strict=True):

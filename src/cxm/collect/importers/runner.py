@@ -155,6 +155,7 @@ def import_file(
         columns=reader.columns,
         id_field=id_field,
         event_source=event_source,
+        file_format=reader.format,
     )
     source_id = event_source.source_id if event_source is not None else None
     counts = {"read": 0, "stored": 0, "duplicate": 0, "updated": 0, "quarantined": 0}
