@@ -1,0 +1,1 @@
+"""Demo data: a believable multi-channel retailer, generated and loaded like real data."""
