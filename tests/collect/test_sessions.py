@@ -24,12 +24,14 @@ person c1 (anonymous, identifies as u-c)
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cxm.collect.rows import event_key
 from cxm.collect.sessions import build_sessions
 from cxm.store import Database, open_database
 
@@ -57,13 +59,14 @@ def add_event(
 ) -> None:
     source, medium, campaign = utm or (None, None, None)
     database.execute(
-        "INSERT INTO events (source_id, message_id, type, event, anonymous_id, user_id, "
+        "INSERT INTO events (event_key, source_id, message_id, type, event, anonymous_id, user_id, "
         '"timestamp", received_at, channel, traffic_channel, utm_source, utm_medium, '
         "utm_campaign, referrer_host, page_url, raw) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            SOURCE, message_id, kind, None, anonymous_id, user_id, when, when, channel,
-            traffic, source, medium, campaign, referrer_host, page_url, "{}",
+            event_key(SOURCE, message_id), SOURCE, message_id, kind, None, anonymous_id,
+            user_id, when, when, channel, traffic, source, medium, campaign, referrer_host,
+            page_url, "{}",
         ],
     )  # fmt: skip
 
@@ -104,8 +107,8 @@ def load_fixture(database: Database) -> None:
 
 
 def session_id(person_key: str, first_message_id: str) -> str:
-    text = f"{person_key}\x1f{SOURCE}\x1f{first_message_id}"
-    return hashlib.md5(text.encode()).hexdigest()
+    key = uuid.UUID(event_key(SOURCE, first_message_id))
+    return hashlib.md5(f"{person_key}\x1f{key}".encode()).hexdigest()
 
 
 def sessions_of(database: Database) -> list[dict[str, Any]]:
