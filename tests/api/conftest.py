@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from tests.support.inprocess import serve_in_thread
 
 from cxm.api.app import create_app
 from cxm.collect.sources import Source, create_source
 from cxm.settings import Settings
 from cxm.store import Database
+from tests.support.inprocess import serve_in_thread
 
 
 @dataclass

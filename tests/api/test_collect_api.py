@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 import orjson
+
 from tests.api.conftest import Api
 
 

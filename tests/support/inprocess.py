@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import uvicorn
 from fastapi import FastAPI
+
 from tests.support.server import free_port
 
 
