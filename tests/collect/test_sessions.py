@@ -195,7 +195,21 @@ def test_build_sessions_rebuild_replaces_previous_result(database: Database) -> 
     assert second.sessions == first.sessions
     assert second.events == first.events + 1
     assert {r["session_id"] for r in sessions_of(database)} == ids
+    extended = [r for r in sessions_of(database) if r["session_id"] == session_id("a1", "a-07")]
+    assert [(r["ended_at"], r["event_count"]) for r in extended] == [(at(12, 10), 2)]
+    touch = database.query_dicts("SELECT * FROM person_touch WHERE person_key = 'a1'")
+    assert [(t["last_seen_at"], t["sessions"]) for t in touch] == [(at(12, 10), 4)]
     assert database.scalar("SELECT count(*) FROM person_touch") == 3
+
+
+def test_build_sessions_rebuild_drops_sessions_no_longer_implied(database: Database) -> None:
+    load_fixture(database)
+    build_sessions(database, timeout_minutes=30)
+    stats = build_sessions(database, timeout_minutes=60)
+    a1 = [r for r in sessions_of(database) if r["person_key"] == "a1"]
+    assert [r["session_id"] for r in a1] == [session_id("a1", "a-01"), session_id("a1", "a-04")]
+    assert stats.sessions == database.scalar("SELECT count(*) FROM sessions") == 5
+    assert database.scalar("SELECT sessions FROM person_touch WHERE person_key = 'a1'") == 2
 
 
 def test_build_sessions_empty_events_gives_no_sessions(database: Database) -> None:
