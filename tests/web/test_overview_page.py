@@ -62,6 +62,14 @@ def test_overview_escapes_quarantined_payloads(site: Site) -> None:
     assert "&lt;img src=x onerror=" in html
 
 
+def test_overview_days_parameter_sets_chart_window(site: Site) -> None:
+    site.send(sample_batch())
+    html = httpx.get(f"{site.url}/", params={"days": "7"}).text
+    days = embedded_json(html, "channel-data")["days"]
+    assert days == [f"2026-02-{d}" for d in (24, 25, 26, 27, 28)] + ["2026-03-01", "2026-03-02"]
+    assert '<a href="?days=7" aria-current="true">' in html
+
+
 def test_overview_days_out_of_range_is_a_400_naming_the_field(site: Site) -> None:
     response = httpx.get(f"{site.url}/", params={"days": "0"})
     assert response.status_code == 400
