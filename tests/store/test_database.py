@@ -73,3 +73,9 @@ def test_json_text_with_nul_escape_is_stored(database: Database) -> None:
 def test_unknown_database_url_is_a_clear_error() -> None:
     with pytest.raises(UnsupportedDatabaseURL, match="CXM_DATABASE_URL"):
         open_database("mysql://nope")
+
+
+def test_percent_operator_works_with_and_without_parameters(database: Database) -> None:
+    assert database.scalar("SELECT 7 % 5") == 2
+    assert database.scalar("SELECT 7 % 5 + ?", [1]) == 3
+    assert database.scalar("SELECT 'a%b' LIKE 'a%'") is True

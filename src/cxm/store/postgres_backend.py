@@ -20,9 +20,20 @@ from psycopg_pool import ConnectionPool
 from cxm.store.database import Database, Row, Transaction
 
 
-def to_psycopg_sql(sql: str) -> str:
-    """Translate the project's ``?`` placeholders to psycopg's ``%s``."""
+def to_psycopg_sql(sql: str, has_params: bool = True) -> str:
+    """Translate the project's ``?`` placeholders to psycopg's ``%s``.
+
+    psycopg only interprets ``%`` when parameters are passed, so a literal ``%``
+    (the modulo operator, LIKE patterns) is doubled only then.
+    """
+    if not has_params:
+        return sql
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _prepare(sql: str, params: Sequence[Any]) -> tuple[str, list[Any] | None]:
+    values = list(params)
+    return to_psycopg_sql(sql, bool(values)), values or None
 
 
 def _csv_bytes(data: pa.Table) -> bytes:
@@ -38,10 +49,10 @@ class _PgTransaction(Transaction):
         self._connection = connection
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._connection.execute(to_psycopg_sql(sql), list(params) or None)
+        self._connection.execute(*_prepare(sql, params))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self._connection.execute(to_psycopg_sql(sql), list(params) or None).fetchall()
+        return self._connection.execute(*_prepare(sql, params)).fetchall()
 
     def append(
         self, table: str, data: pa.Table, conflict_columns: Sequence[str] | None = None
@@ -81,7 +92,7 @@ class PostgresDatabase(Database):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self._pool.connection() as connection:
-            connection.execute(to_psycopg_sql(sql), list(params) or None)
+            connection.execute(*_prepare(sql, params))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.query_with_columns(sql, params)[1]
@@ -90,7 +101,7 @@ class PostgresDatabase(Database):
         self, sql: str, params: Sequence[Any] = ()
     ) -> tuple[list[str], list[Row]]:
         with self._pool.connection() as connection:
-            cursor = connection.execute(to_psycopg_sql(sql), list(params) or None)
+            cursor = connection.execute(*_prepare(sql, params))
             columns = [d.name for d in cursor.description or []]
             return columns, cursor.fetchall()
 
