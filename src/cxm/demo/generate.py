@@ -159,7 +159,7 @@ def generate(config: DemoConfig, directory: Path, progress: Progress | None = No
         sessions = plan_sessions(
             pop, catalogue, clock, stream, budgets[channel], devices.first, app
         )
-        layout = lay_out(sessions, catalogue, stream, budgets[channel])
+        layout = lay_out(sessions, catalogue, stream)
         table, done = render_sessions(
             sessions,
             layout,

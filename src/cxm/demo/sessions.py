@@ -110,7 +110,7 @@ def plan_sessions(
     ``devices[p]`` is the first device index of person p; person p owns devices
     ``devices[p] .. devices[p+1]-1`` and visitor v owns device ``devices[-1] + v``.
     """
-    count = int(budget / 6.0) + 50
+    count = int(budget / 4.0) + 100
     visitors = 0 if app else pop.size
     owner = _owners(pop, rng, count, app, visitors)
     person = owner < pop.size
@@ -146,27 +146,41 @@ def plan_sessions(
         Block.HELP: (rng.random(count) < help_rate).astype(np.int64),
     }
     wants_login = shop & ((rng.random(count) < (1.0 if app else 0.3)) | checkout)
-    order = np.argsort(start, kind="stable")
-    start, device, wants_login = start[order], device[order], wants_login[order]
-    # First login per device: sessions after it are logged in from their first event.
+    # Sessions are independent draws, so keeping a prefix of the plan is an unbiased
+    # sample; cutting after sorting by time would drop the most recent months.
+    size = np.cumsum(np.sum([counts[b] * WIDTH[b] for b in counts], axis=0))
+    keep = int(np.searchsorted(size, budget * 0.95)) + 1  # logins add the rest
+    while True:
+        if keep > count:
+            raise ValueError("events: session plan too small for the budget")
+        logged_in, identify = _logins(start[:keep], device[:keep], wants_login[:keep])
+        missing = budget - int(size[keep - 1]) - int(identify.sum())
+        if missing <= 0:
+            break
+        keep = int(np.searchsorted(size, size[keep - 1] + missing)) + 1
+    order = np.argsort(start[:keep], kind="stable")
+    start, device = start[:keep][order], device[:keep][order]
+    logged_in, identify = logged_in[order], identify[order]
+    counts = {block: values[:keep][order] for block, values in counts.items()}
+    counts[Block.IDENTIFY] = identify.astype(np.int64)
+    owner, country, cluster = owner[:keep][order], country[:keep][order], cluster[:keep][order]
+    return Sessions(owner, country, cluster, start, device, logged_in, counts)
+
+
+def _logins(start: Ints, device: Ints, wants_login: Bools) -> tuple[Bools, Bools]:
+    """(logged in from the first event, logs in during the session) per session.
+
+    A device's first login session identifies; its later sessions are logged in.
+    """
     first_login = np.full(int(device.max()) + 1, np.iinfo(np.int64).max)
     np.minimum.at(first_login, device[wants_login], start[wants_login])
-    logged_in = start > first_login[device]
-    identify = start == first_login[device]
-    counts = {block: values[order] for block, values in counts.items()}
-    counts[Block.IDENTIFY] = identify.astype(np.int64)
-    return Sessions(owner[order], country[order], cluster[order], start, device, logged_in, counts)
+    return start > first_login[device], start == first_login[device]
 
 
-def lay_out(
-    sessions: Sessions, catalogue: Catalogue, rng: np.random.Generator, budget: int
-) -> Layout:
-    """Place every event of the first sessions whose events reach ``budget``."""
+def lay_out(sessions: Sessions, catalogue: Catalogue, rng: np.random.Generator) -> Layout:
+    """Place every event of every session, in session order."""
+    keep = sessions.size
     totals = np.sum([sessions.counts[b] * WIDTH[b] for b in Block], axis=0)
-    keep = int(np.searchsorted(np.cumsum(totals), budget) + 1)
-    if keep > sessions.size:
-        raise ValueError("events: session plan too small for the budget")
-    totals = totals[:keep]
     base = np.concatenate([[0], np.cumsum(totals)[:-1]])
     n = int(totals.sum())
     columns = {name: np.zeros(n, dtype=np.int64) for name in ("session", "block", "unit", "sub")}
