@@ -17,6 +17,7 @@ from cxm.collect.ingest import Collector
 from cxm.collect.sources import WriteKeyCache
 from cxm.settings import Settings, get_settings
 from cxm.store import Database, open_database
+from cxm.web.install import install_web
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -57,13 +58,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         db.scalar("SELECT 1")
         return {"status": "ok", "database": db.dialect}
 
-    _install_web(app)
-    return app
-
-
-def _install_web(app: FastAPI) -> None:
-    try:
-        from cxm.web.install import install_web
-    except ImportError:  # the web package is optional while it is being built
-        return
     install_web(app)
+    return app
