@@ -33,12 +33,15 @@ def test_ground_truth_covers_every_source_record_exactly_once(small_files: DemoF
     crm_ids = [t["crm_id"] for t in truth if t["crm_id"]]
     shop_ids = [s for t in truth for s in t["shop_ids"].split(";") if s]
     cards = [t["loyalty_card"] for t in truth if t["loyalty_card"]]
-    assert sorted(crm_ids) == sorted(r["crm_id"] for r in read_csv(small_files,
-                                                                   "customers_crm.csv"))
-    assert sorted(shop_ids) == sorted(r["customer_no"] for r in read_csv(small_files,
-                                                                         "customers_shop.csv"))
-    assert sorted(cards) == sorted(r["card_number"] for r in read_csv(small_files,
-                                                                      "customers_loyalty.csv"))
+    assert sorted(crm_ids) == sorted(
+        r["crm_id"] for r in read_csv(small_files, "customers_crm.csv")
+    )
+    assert sorted(shop_ids) == sorted(
+        r["customer_no"] for r in read_csv(small_files, "customers_shop.csv")
+    )
+    assert sorted(cards) == sorted(
+        r["card_number"] for r in read_csv(small_files, "customers_loyalty.csv")
+    )
 
 
 def test_sources_overlap_most_in_two_some_in_three_some_in_one(small_files: DemoFiles) -> None:
@@ -54,10 +57,12 @@ def test_same_person_is_written_differently_across_sources(small_files: DemoFile
     people = _by_person(small_files).values()
     pairs = [(r["crm"], r["shop"]) for r in people if "crm" in r and "shop" in r]
     latin = [(c, s) for c, s in pairs if not HAN.search(c["last_name"] + c["first_name"])]
-    differ = sum(c["first_name"] != s["firstname"] or c["last_name"] != s["lastname"]
-                 for c, s in latin)
-    same = sum(c["first_name"] == s["firstname"] and c["last_name"] == s["lastname"]
-               for c, s in latin)
+    differ = sum(
+        c["first_name"] != s["firstname"] or c["last_name"] != s["lastname"] for c, s in latin
+    )
+    same = sum(
+        c["first_name"] == s["firstname"] and c["last_name"] == s["lastname"] for c, s in latin
+    )
     # Mostly recognisable, but a real share of nicknames, typos, swaps and umlaut folding.
     assert same > differ > 0.1 * len(latin)
     emails = sum(bool(c["email"]) and c["email"] != s["email_address"] for c, s in pairs)
@@ -69,8 +74,9 @@ def test_chinese_names_are_han_in_crm_and_mostly_latin_in_shop(small_files: Demo
     chinese = [r for r in people if "crm" in r and r["crm"]["country"] == "CN" and "shop" in r]
     assert chinese
     han_in_crm = sum(bool(HAN.search(r["crm"]["last_name"])) for r in chinese)
-    han_in_shop = sum(bool(HAN.search(r["shop"]["lastname"] + r["shop"]["firstname"]))
-                      for r in chinese)
+    han_in_shop = sum(
+        bool(HAN.search(r["shop"]["lastname"] + r["shop"]["firstname"])) for r in chinese
+    )
     assert han_in_crm > 0.9 * len(chinese)
     assert han_in_shop < 0.3 * len(chinese)
 

@@ -30,9 +30,17 @@ def test_events_cover_six_channels_and_leave_orders_to_the_orders_import(
     channels = Counter(e["context"]["channel"] for e in events)
     assert set(channels) == {"web", "app", "email", "store", "messaging", "social"}
     names = Counter(e["event"] for e in events if e["type"] == "track")
-    for name in ("Product Viewed", "Product Added", "Checkout Started", "Help Center Viewed",
-                 "Email Opened", "Email Clicked", "Message Received", "Store Visit",
-                 "Social Mention"):
+    for name in (
+        "Product Viewed",
+        "Product Added",
+        "Checkout Started",
+        "Help Center Viewed",
+        "Email Opened",
+        "Email Clicked",
+        "Message Received",
+        "Store Visit",
+        "Social Mention",
+    ):
         assert names[name] > 0, name
     assert "Order Completed" not in names
     assert {e["type"] for e in events} == {"page", "screen", "track", "identify"}
@@ -41,8 +49,9 @@ def test_events_cover_six_channels_and_leave_orders_to_the_orders_import(
 def test_anonymous_browsers_identify_with_shop_user_id_and_email(
     events: list[dict[str, Any]], small_files: DemoFiles
 ) -> None:
-    shop = {r["customer_no"]: r["email_address"] for r in read_csv(small_files,
-                                                                  "customers_shop.csv")}
+    shop = {
+        r["customer_no"]: r["email_address"] for r in read_csv(small_files, "customers_shop.csv")
+    }
     identifies = [e for e in events if e["type"] == "identify" and e["context"]["channel"] == "web"]
     assert identifies
     for event in identifies:
@@ -67,8 +76,11 @@ def test_anonymous_browsers_identify_with_shop_user_id_and_email(
 def test_landing_pages_carry_a_realistic_traffic_mix(events: list[dict[str, Any]]) -> None:
     pages = [e for e in events if e["type"] == "page"]
     sources = Counter(e["context"].get("campaign", {}).get("source") for e in pages)
-    referrers = Counter(e["context"]["page"]["referrer"].split("/")[2]
-                        for e in pages if e["context"]["page"]["referrer"])
+    referrers = Counter(
+        e["context"]["page"]["referrer"].split("/")[2]
+        for e in pages
+        if e["context"]["page"]["referrer"]
+    )
     assert {"baidu", "google", "newsletter", "wechat"} <= set(sources)
     assert any("baidu.com" in host for host in referrers)
     assert any(host.startswith("www.google.") for host in referrers)
@@ -83,11 +95,15 @@ def test_product_views_follow_taste_clusters(
     cluster_of = {}
     for truth in read_csv(small_files, "truth/persons.csv"):
         for shop_id in truth["shop_ids"].split(";"):
-            cluster_of[shop_id] = [c for c, (name, _) in enumerate(CLUSTERS)
-                                   if name == truth["taste_cluster"]][0]
+            cluster_of[shop_id] = next(
+                c for c, (name, _) in enumerate(CLUSTERS) if name == truth["taste_cluster"]
+            )
     names = {name: code for code, name, *_ in CATEGORIES}
-    views = [(cluster_of[e["user_id"]], names[e["properties"]["category"]]) for e in events
-             if e["event"] == "Product Viewed" and e["user_id"] in cluster_of]
+    views = [
+        (cluster_of[e["user_id"]], names[e["properties"]["category"]])
+        for e in events
+        if e["event"] == "Product Viewed" and e["user_id"] in cluster_of
+    ]
     assert len(views) > 300
 
     def in_taste(pairs: list[tuple[int, str]]) -> float:
@@ -117,8 +133,9 @@ def test_churners_fade_out_and_stop_before_the_window_ends(
 
 
 def test_reviews_of_churners_are_worse(small_files: DemoFiles) -> None:
-    churner = {t["person_id"]: t["churner"] == "true"
-               for t in read_csv(small_files, "truth/persons.csv")}
+    churner = {
+        t["person_id"]: t["churner"] == "true" for t in read_csv(small_files, "truth/persons.csv")
+    }
     labels = read_csv(small_files, "truth/review_labels.csv")
     ratings: dict[bool, list[int]] = {True: [], False: []}
     for label in labels:

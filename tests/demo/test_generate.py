@@ -61,10 +61,10 @@ def test_ensure_generated_replaces_a_partial_directory(tmp_path: Path) -> None:
     [({"customers": 10}, "customers"), ({"events": 10}, "events"), ({"days": 30}, "days")],
 )
 def test_demo_config_rejects_too_small_values(kwargs: dict[str, int], field: str) -> None:
-    with pytest.raises(ValueError, match=f"^{field}:"):
+    with pytest.raises(ValueError, match=rf"^{field}:"):
         DemoConfig(**kwargs)  # type: ignore[arg-type]
 
 
 def test_demo_config_rejects_unknown_size() -> None:
-    with pytest.raises(ValueError, match="^size:"):
+    with pytest.raises(ValueError, match=r"^size:"):
         DemoConfig.of_size("huge")  # type: ignore[arg-type]
