@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from cxm.collect.importers import ImportSummary, import_file
+from cxm.collect.importers import ImportKind, ImportSummary, import_file
 from cxm.collect.sessions import build_sessions
 from cxm.collect.sources import get_or_create_source
 from cxm.demo.files import DemoFiles, ImportSpec
@@ -70,7 +71,7 @@ def load(
         summaries.append(
             import_file(
                 database,
-                spec.kind,  # type: ignore[arg-type]
+                cast(ImportKind, spec.kind),
                 files.path(spec.file),
                 source=spec.source,
                 id_column=spec.id_column,
