@@ -37,6 +37,7 @@ _TOUCH_COLUMNS = (
 # order it the same way, unlike text under PostgreSQL's locale collation).
 _ORDER = 'ORDER BY "timestamp", event_key'
 _VIEW = "type IN ('page', 'screen')"
+_PG_SESSIONS_LOCK = 7_142_002
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,9 @@ def build_sessions(database: Database, timeout_minutes: int = 30) -> SessionStat
         raise ValueError("timeout_minutes: must be between 1 and 1440 (one day)")
     started = time.perf_counter()
     with database.transaction() as tx:
+        if database.dialect == "postgresql":
+            # Two API workers rebuilding at once would insert the same new sessions.
+            tx.execute("SELECT pg_advisory_xact_lock(?)", [_PG_SESSIONS_LOCK])
         _replace_changed(
             tx, "sessions", "session_id", _SESSION_COLUMNS, _next_sessions_sql(timeout_minutes)
         )
