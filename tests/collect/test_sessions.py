@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -226,3 +227,13 @@ def test_build_sessions_invalid_timeout_is_rejected(tmp_path: Path, timeout: Any
             build_sessions(database, timeout_minutes=timeout)
     finally:
         database.close()
+
+
+def test_build_sessions_concurrent_rebuilds_both_succeed(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("DuckDB is embedded: one process owns the file")
+    load_fixture(database)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: build_sessions(database), range(3)))
+    assert {r.sessions for r in results} == {7}
+    assert database.scalar("SELECT count(*) FROM sessions") == 7
