@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cxm.cli.operations import quarantine_app, sessions_app
 from cxm.settings import get_settings
 
 app = typer.Typer(
@@ -20,6 +21,8 @@ sources_app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(quarantine_app, name="quarantine")
 console = Console()
 errors = Console(stderr=True)
 

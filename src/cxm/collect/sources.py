@@ -80,6 +80,11 @@ def find_source_by_name(database: Database, name: str) -> Source | None:
     return _from_row(rows[0]) if rows else None
 
 
+def get_source(database: Database, source_id: str) -> Source | None:
+    rows = database.query(f"SELECT {_COLUMNS} FROM sources WHERE source_id = ?", [source_id])
+    return _from_row(rows[0]) if rows else None
+
+
 def get_or_create_source(
     database: Database, name: str, kind: str = "import", channel: str = "other"
 ) -> Source:
