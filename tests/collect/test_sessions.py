@@ -237,3 +237,12 @@ def test_build_sessions_concurrent_rebuilds_both_succeed(database: Database) -> 
         results = list(pool.map(lambda _: build_sessions(database), range(3)))
     assert {r.sessions for r in results} == {7}
     assert database.scalar("SELECT count(*) FROM sessions") == 7
+
+
+def test_events_outside_web_and_app_start_no_session(database: Database) -> None:
+    add_event(database, "e1", at(8, 0), "track", user_id="u-e", channel="email")
+    add_event(database, "s1", at(8, 5), "track", user_id="u-e", channel="store")
+    add_event(database, "w1", at(9, 0), "page", user_id="u-e", traffic="Email")
+    stats = build_sessions(database)
+    assert stats.sessions == 1
+    assert database.query("SELECT started_at, event_count FROM sessions") == [(at(9, 0), 1)]

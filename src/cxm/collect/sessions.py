@@ -1,7 +1,9 @@
 """Server-side sessionisation: rebuild ``sessions`` and ``person_touch`` from ``events``.
 
 A person is ``coalesce(anonymous_id, user_id)``; only page, screen and track
-events take part. A new session starts
+events at the web and app touchpoints take part (a session is a visit to a site
+or app, as in GA4; an e-mail open or a store visit is not one). A new session
+starts
 
 - at a person's first event;
 - after ``timeout_minutes`` without an event (GA4's default is 30);
@@ -78,6 +80,7 @@ WITH base AS (
            END AS campaign_key
     FROM events
     WHERE type IN ('page', 'screen', 'track')
+      AND channel IN ('web', 'app')
       AND coalesce(anonymous_id, user_id) IS NOT NULL
 ), campaign_views AS (
     -- Each campaign-carrying view with the campaign view before it (any session).
