@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cxm.cli.main import app
-from cxm.settings import get_settings
 from cxm.store import open_database
 from tests.collect.importers.files import write_rows
+from tests.support.cli import cxm
 
 CUSTOMERS = [
     {"id": "1", "FirstName": "Ana", "email": "ana@example.com", "tier": "gold"},
@@ -17,30 +14,15 @@ CUSTOMERS = [
 ]
 
 
-@pytest.fixture
-def database_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.duckdb"
-    monkeypatch.setenv("CXM_DATABASE_URL", f"duckdb:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
-
-
-def _cxm(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    # Rich wraps long lines to the terminal width; compare words, not layout.
-    return result.exit_code, " ".join(result.output.split())
-
-
 def test_import_customers_cli_prints_summary_and_reimport_says_nothing_new(
     database_file: Path, tmp_path: Path
 ) -> None:
     path = write_rows(tmp_path, "crm", CUSTOMERS, "csv")
     args = ["import", "customers", str(path), "--source", "crm", "--id-column", "id"]
-    code, output = _cxm(*args, "--map", "first_name=FirstName")
+    code, output = cxm(*args, "--map", "first_name=FirstName")
     assert code == 0, output
     assert "stored (new)" in output and "quarantined" in output and "id" in output
-    code, output = _cxm(*args, "--map", "first_name=FirstName")
+    code, output = cxm(*args, "--map", "first_name=FirstName")
     assert code == 0 and "nothing new" not in output  # a quarantined row remains
     database = open_database(f"duckdb:///{database_file}")
     try:
@@ -55,8 +37,8 @@ def test_import_customers_cli_prints_summary_and_reimport_says_nothing_new(
 def test_import_events_cli_reimport_reports_duplicates(database_file: Path, tmp_path: Path) -> None:
     rows = [{"type": "track", "event": "Opened", "userId": "u1", "messageId": "m1"}]
     path = write_rows(tmp_path, "events", rows, "jsonl")
-    assert _cxm("import", "events", str(path))[0] == 0
-    code, output = _cxm("import", "events", str(path))
+    assert cxm("import", "events", str(path))[0] == 0
+    code, output = cxm("import", "events", str(path))
     assert code == 0 and "nothing new" in output
 
 
@@ -76,14 +58,14 @@ def test_import_cli_unusable_input_exits_2_with_clear_message(
     (tmp_path / "data.txt").write_text("x", encoding="utf-8")
     resolved = [a.replace("{orders}", str(orders)) for a in args]
     resolved = [str(tmp_path / a) if a.endswith((".csv", ".txt")) else a for a in resolved]
-    code, output = _cxm(*resolved)
+    code, output = cxm(*resolved)
     assert code == 2
     assert message in output
 
 
 def test_import_cli_bad_map_option_exits_2(database_file: Path, tmp_path: Path) -> None:
     path = write_rows(tmp_path, "crm", CUSTOMERS, "csv")
-    code, output = _cxm(
+    code, output = cxm(
         "import", "customers", str(path), "--source", "crm", "--id-column", "id", "--map", "oops"
     )
     assert code == 2 and "field=column" in output
@@ -94,5 +76,5 @@ def test_import_cli_exits_1_when_every_row_is_quarantined(
 ) -> None:
     rows = [{"order_id": "o1", "customer_id": "c", "timestamp": "never", "amount": 1,
              "currency": "EUR"}]  # fmt: skip
-    code, output = _cxm("import", "orders", str(write_rows(tmp_path, "o", rows, "csv")))
+    code, output = cxm("import", "orders", str(write_rows(tmp_path, "o", rows, "csv")))
     assert code == 1 and "every row was quarantined" in output

@@ -1,33 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from cxm.cli.main import app
-from cxm.settings import get_settings
 from cxm.store import open_database
-
-
-@pytest.fixture
-def database_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "demo.duckdb"
-    monkeypatch.setenv("CXM_DATABASE_URL", f"duckdb:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
-
-
-def _cxm(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, " ".join(result.output.split())
+from tests.support.cli import cxm
 
 
 def test_cxm_demo_small_no_serve_loads_and_summarises(database_file: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    code, output = _cxm("demo", "--size", "small", "--no-serve", "--data-dir", str(data))
+    code, output = cxm("demo", "--size", "small", "--no-serve", "--data-dir", str(data))
     assert code == 0, output
     assert "generated in" in output and "rows per table" in output
     database = open_database(f"duckdb:///{database_file}")
@@ -36,7 +19,7 @@ def test_cxm_demo_small_no_serve_loads_and_summarises(database_file: Path, tmp_p
         assert database.scalar("SELECT count(*) FROM customer_records") > 500
     finally:
         database.close()
-    code, output = _cxm("demo", "--size", "small", "--no-serve", "--data-dir", str(data))
+    code, output = cxm("demo", "--size", "small", "--no-serve", "--data-dir", str(data))
     assert code == 0, output
     assert "reusing" in output
 
@@ -48,6 +31,6 @@ def test_cxm_demo_small_no_serve_loads_and_summarises(database_file: Path, tmp_p
 def test_cxm_demo_rejects_bad_options(
     database_file: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
-    code, output = _cxm("demo", "--no-serve", "--data-dir", str(tmp_path), *args)
+    code, output = cxm("demo", "--no-serve", "--data-dir", str(tmp_path), *args)
     assert code == 2
     assert message in output
