@@ -74,3 +74,13 @@ def test_customers_import_needs_source_and_id_column(database: Database, tmp_pat
     path = write_rows(tmp_path, "crm", CRM[:1], "csv")
     with pytest.raises(ValueError, match="source"):
         import_file(database, "customers", path, id_column="CustNo")
+
+
+def test_customer_import_registers_its_source_with_last_seen(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text("CustNo,first_name\n1,Ana\n")
+    import_file(database, "customers", path, source="crm", id_column="CustNo")
+    rows = database.query("SELECT kind, last_seen_at IS NOT NULL FROM sources WHERE name = 'crm'")
+    assert rows == [("import", True)]

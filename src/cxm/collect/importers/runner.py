@@ -42,7 +42,13 @@ DEFAULT_SOURCES = {
     "reviews": "reviews",
 }
 _EVENT_KINDS = ("events", "orders", "tickets")
-_TOUCHPOINT_OF_SOURCE = {"events": "other", "orders": "other", "tickets": "help_desk"}
+_TOUCHPOINT_OF_SOURCE = {
+    "events": "other",
+    "orders": "other",
+    "tickets": "help_desk",
+    "customers": "other",
+    "reviews": "review",
+}
 
 
 def _check_columns(reader: FileReader, module: ModuleType, id_field: str, kind: str) -> None:
@@ -141,11 +147,12 @@ def import_file(
     id_field = id_field or module.KEY_FIELD
     _check_columns(reader, module, id_field, kind)
     source_name = source or DEFAULT_SOURCES[kind]
-    event_source = None
-    if kind in _EVENT_KINDS:
-        event_source = get_or_create_source(
-            database, source_name, kind="import", channel=_TOUCHPOINT_OF_SOURCE[kind]
-        )
+    # Every import is a source of data, shown with its last-seen time; only the
+    # kinds that write events need its id.
+    file_source = get_or_create_source(
+        database, source_name, kind="import", channel=_TOUCHPOINT_OF_SOURCE[kind]
+    )
+    event_source = file_source if kind in _EVENT_KINDS else None
     context = ImportContext(
         database=database,
         kind=kind,
@@ -187,4 +194,8 @@ def import_file(
         source=source_name,
     )
     _record_run(database, summary, reader.sha256, started)
+    database.execute(
+        "UPDATE sources SET last_seen_at = ? WHERE source_id = ?",
+        [datetime.now(UTC), file_source.source_id],
+    )
     return summary
