@@ -149,7 +149,9 @@ _good_times = st.sampled_from(
         "2025-04-01T10:00",
     ]
 )
-_good_objects = st.one_of(st.none(), st.just({}), _objects.filter(lambda o: isinstance(o, dict)))
+_good_objects: st.SearchStrategy[Any] = st.one_of(
+    st.none(), st.just({}), _objects.filter(lambda o: isinstance(o, dict))
+)
 _good_contexts = _contexts.filter(lambda c: c is None or isinstance(c, dict))
 
 
