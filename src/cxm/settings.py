@@ -38,6 +38,21 @@ class Settings(BaseSettings):
     session_timeout_minutes: int = Field(
         default=30, description="Inactivity that ends a web/app session (GA4 default: 30)."
     )
+    auth_required: bool = Field(
+        default=True,
+        description=(
+            "When true, every /v1 route except collection needs an API key or a signed-in "
+            "user with the right scope, and pages need a login. False only for a laptop."
+        ),
+    )
+    secret_key: str = Field(
+        default="",
+        description=(
+            "Signs session cookies. Empty: one is generated and kept in the database "
+            "(auth_secrets), shared by every process using it."
+        ),
+    )
+    session_hours: int = Field(default=12, description="How long a web login lasts.")
     tracker_consent_required: bool = Field(
         default=False,
         description="When true, /cxm.js tracks nothing until the page grants consent.",
