@@ -57,6 +57,25 @@ class Settings(BaseSettings):
         default=False,
         description="When true, /cxm.js tracks nothing until the page grants consent.",
     )
+    consent_defaults: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Consent when a person recorded nothing, per purpose, as JSON, e.g. "
+            '{"surveys": "granted"}: granted, denied or tracker (follow '
+            "CXM_TRACKER_CONSENT_REQUIRED). Unlisted purposes keep the GDPR-safe "
+            "defaults: analytics=tracker, personalisation/marketing/surveys=denied."
+        ),
+    )
+    preference_link_days: int = Field(
+        default=30, description="How long a signed preference-centre link stays valid."
+    )
+    source_trust: list[str] = Field(
+        default_factory=lambda: ["crm", "loyalty", "shop"],
+        description=(
+            "Sources in order of trust for profile traits ruled 'most trusted' (JSON "
+            'list, e.g. ["crm", "shop"]); unlisted sources rank after them.'
+        ),
+    )
 
 
 @lru_cache(maxsize=1)
