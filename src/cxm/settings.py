@@ -38,6 +38,46 @@ class Settings(BaseSettings):
     session_timeout_minutes: int = Field(
         default=30, description="Inactivity that ends a web/app session (GA4 default: 30)."
     )
+    identity_max_emails: int = Field(
+        default=3, description="Most e-mail addresses one person may have; more never merge."
+    )
+    identity_max_phones: int = Field(
+        default=3, description="Most phone numbers one person may have; more never merge."
+    )
+    identity_max_user_ids: int = Field(
+        default=1, description="Most free user ids (not a known record id) per person."
+    )
+    identity_max_records_per_source: int = Field(
+        default=3,
+        description="Most records of one customer source per person (duplicate accounts).",
+    )
+    identity_shared_threshold: int = Field(
+        default=5,
+        description=(
+            "An identifier linked to more distinct people than this (a shared device, a "
+            "store's default phone, a call-centre number) is marked shared and never merges."
+        ),
+    )
+    identity_phone_regions: str = Field(
+        default="US,GB,DE,CN",
+        description="Regions tried in order for national phone numbers with no country.",
+    )
+    identity_stitch_interval_seconds: float = Field(
+        default=0.5,
+        description="How often the server stitches new events to profiles (0 turns it off).",
+    )
+    identity_match_probability: float = Field(
+        default=0.99,
+        description="Probable record links at or above this match probability merge.",
+    )
+    identity_review_probability: float = Field(
+        default=0.80,
+        description="Probable links between this and the merge threshold go to review.",
+    )
+    identity_linkage_engine: str = Field(
+        default="duckdb",
+        description="Splink engine for probabilistic linkage: duckdb (default) or spark.",
+    )
     auth_required: bool = Field(
         default=True,
         description=(
