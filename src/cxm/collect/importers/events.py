@@ -18,10 +18,8 @@ CSV and Parquet: one message per row in flat columns.
 * Any other column becomes a property of the same name.
 * Empty cells are absent. With no ``type``, a row with an ``event`` is a track call.
 
-Every row is normalised exactly as ``cxm.collect.messages.normalise_message``
-(the function the HTTP API uses) would: batches go through the vectorised
-``cxm.collect.bulk.normalise_many``, which leaves any row it is unsure of to
-``normalise_message`` itself. Import-specific decisions, applied before it:
+Every row goes through ``cxm.collect.messages.normalise_message``, the function
+the HTTP API uses. Import-specific decisions, applied before it:
 * no messageId: ``import-<hash of the message>``, so re-importing dedupes;
 * ``received_at``: the message's ``receivedAt`` when given (a warehouse export),
   else its ``sentAt`` (no clock skew to correct), else the time of the import.
@@ -35,9 +33,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
-from cxm.collect.bulk import MIN_BULK_MESSAGES, normalise_many
 from cxm.collect.clock import InvalidTimestamp, parse_timestamp
 from cxm.collect.importers.base import BatchOutcome, ImportContext, stable_id
 from cxm.collect.importers.readers import Batch, Problem
@@ -137,17 +133,12 @@ def _received_at(message: dict[str, Any], imported_at: datetime) -> datetime:
     return imported_at
 
 
-def _with_message_id(message: dict[str, Any]) -> dict[str, Any]:
+def event_row(message: dict[str, Any], source: Source, imported_at: datetime) -> dict[str, Any]:
+    """The ``events`` row for one imported message (raises ``RowError``)."""
     if not message.get("messageId"):
         message["messageId"] = "import-" + stable_id(
             orjson.dumps(message, option=orjson.OPT_SORT_KEYS).decode()
         )
-    return message
-
-
-def event_row(message: dict[str, Any], source: Source, imported_at: datetime) -> dict[str, Any]:
-    """The ``events`` row for one imported message (raises ``RowError``)."""
-    _with_message_id(message)
     default_type = "track" if message.get("event") else None
     try:
         return normalise_message(
@@ -160,31 +151,6 @@ def event_row(message: dict[str, Any], source: Source, imported_at: datetime) ->
         raise RowError(error.field, error.reason) from None
 
 
-def _events(
-    messages: list[tuple[int, dict[str, Any]]], source: Source, imported_at: datetime
-) -> tuple[pa.Table, list[tuple[int, RowError]]]:
-    """Rows for ``(line, message)`` pairs: vectorised (``bulk.py``), Python for the rest."""
-    failed: list[tuple[int, RowError]] = []
-    if len(messages) < MIN_BULK_MESSAGES:
-        rows = []
-        for line, message in messages:
-            try:
-                rows.append(event_row(message, source, imported_at))
-            except RowError as error:
-                failed.append((line, error))
-        return events_table(rows), failed
-    texts = [orjson.dumps(_with_message_id(m)) for _, m in messages]
-    result = normalise_many(texts, source=source, received_at=imported_at, import_mode=True)
-    slow: list[tuple[int, dict[str, object]]] = []
-    for index in result.slow_rows:
-        line, message = messages[index]
-        try:
-            slow.append((index, event_row(message, source, imported_at)))
-        except RowError as error:
-            failed.append((line, error))
-    return result.merged(slow), failed
-
-
 def store_batch(context: ImportContext, batch: Batch) -> BatchOutcome:
     source = context.event_source
     if source is None:
@@ -192,17 +158,13 @@ def store_batch(context: ImportContext, batch: Batch) -> BatchOutcome:
     plan = FlatPlan.for_columns(context.columns) if context.columns is not None else None
     if plan is not None:
         plan.text_only = context.file_format == "csv"
-    messages: list[tuple[int, dict[str, Any]]] = []
-    records: dict[int, dict[str, Any]] = {}
+    rows: list[dict[str, Any]] = []
     problems: list[Problem] = list(batch.problems)
     for line, record in zip(batch.lines, batch.records, strict=True):
         try:
-            messages.append((line, plan.message(record) if plan is not None else dict(record)))
-            records[line] = record
+            message = plan.message(record) if plan is not None else dict(record)
+            rows.append(event_row(message, source, context.imported_at))
         except RowError as error:
             problems.append(Problem(line, error.field, error.reason, dumps(record)))
-    table, failed = _events(messages, source, context.imported_at)
-    for line, failure in failed:
-        problems.append(Problem(line, failure.field, failure.reason, dumps(records[line])))
-    stored = context.database.append("events", table, list(EVENT_KEY))
-    return BatchOutcome(stored=stored, duplicate=table.num_rows - stored, problems=problems)
+    stored = context.database.append("events", events_table(rows), list(EVENT_KEY))
+    return BatchOutcome(stored=stored, duplicate=len(rows) - stored, problems=problems)
