@@ -69,9 +69,7 @@ def consent_defaults(settings: Settings | None = None) -> dict[str, bool]:
     return allowed
 
 
-def _deciding_entry(
-    entries: list[ConsentEntry], purpose: str, channel: str
-) -> ConsentEntry | None:
+def _deciding_entry(entries: list[ConsentEntry], purpose: str, channel: str) -> ConsentEntry | None:
     wanted = {channel, ANY_CHANNEL}
     latest = None
     for entry in entries:  # oldest first, so the last match is the newest
@@ -99,7 +97,9 @@ def decide(
             + (f", wording {entry.wording_version}" if entry.wording_version else "")
             + ")"
         )
-        return Decision(entry.status == "granted", reason, purpose, channel, entry.status, "recorded")
+        return Decision(
+            entry.status == "granted", reason, purpose, channel, entry.status, "recorded"
+        )
     allowed = (defaults if defaults is not None else consent_defaults())[purpose]
     verdict = "allowed" if allowed else "not allowed"
     reason = f"nothing recorded for {purpose} via {where}; default: {verdict}"

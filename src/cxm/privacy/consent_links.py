@@ -52,9 +52,7 @@ def _serializer(database: Database, settings: Settings) -> URLSafeTimedSerialize
     return URLSafeTimedSerializer(_key(database, settings), salt=_SALT)
 
 
-def make_link_token(
-    database: Database, identifier: str, settings: Settings | None = None
-) -> str:
+def make_link_token(database: Database, identifier: str, settings: Settings | None = None) -> str:
     """A token for the person ``identifier`` names; ``ConsentError`` when unknown."""
     settings = settings or get_settings()
     subject = resolve_subject(database, identifier)
@@ -75,7 +73,9 @@ def link_lifetime(settings: Settings | None = None) -> timedelta:
     return timedelta(days=settings.preference_link_days)
 
 
-def read_link_token(database: Database, token: str, settings: Settings | None = None) -> LinkSubject:
+def read_link_token(
+    database: Database, token: str, settings: Settings | None = None
+) -> LinkSubject:
     """Who a token is for; ``LinkError`` when forged, damaged or older than its lifetime."""
     settings = settings or get_settings()
     max_age = int(link_lifetime(settings).total_seconds())

@@ -122,6 +122,10 @@ def get_preferences(database: Database, profile_id: str) -> Preferences:
         return Preferences()
     topics, channel, frequency, language, recorded_at, source = rows[0]
     return Preferences(
-        tuple(orjson.loads(topics)) if topics else (), channel, frequency, language,
-        recorded_at, source,
+        tuple(orjson.loads(topics)) if topics else (),
+        channel,
+        frequency,
+        language,
+        recorded_at,
+        source,
     )
