@@ -15,26 +15,32 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from cxm.store.database import Database, Row, Transaction
+from cxm.store.key_filter import KeyFilter
 
 
-def _insert_sql(table: str, data: pa.Table, conflict_columns: Sequence[str] | None) -> str:
+def _insert_sql(
+    table: str, data: pa.Table, conflict_columns: Sequence[str] | None, skip_stored: bool
+) -> str:
     columns = ", ".join(f'"{c}"' for c in data.column_names)
     if not conflict_columns:
         return f"INSERT INTO {table} ({columns}) SELECT {columns} FROM __cxm_batch"
     keys = ", ".join(f'b."{c}"' for c in conflict_columns)
-    matches = " AND ".join(f't."{c}" = b."{c}"' for c in conflict_columns)
     selected = ", ".join(f'b."{c}"' for c in data.column_names)
     # DISTINCT ON removes repeats inside the batch; the anti-join skips stored keys.
     # It needs no unique index (costly in DuckDB) but is only safe with one writer
     # per table at a time: see DuckDBDatabase._append_locks.
-    return (
-        f"INSERT INTO {table} ({columns}) SELECT DISTINCT ON ({keys}) {selected} "
-        f"FROM __cxm_batch AS b WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {table} AS t WHERE {matches})"
+    sql = (
+        f"INSERT INTO {table} ({columns}) "
+        f"SELECT DISTINCT ON ({keys}) {selected} FROM __cxm_batch AS b"
     )
+    if skip_stored:
+        matches = " AND ".join(f't."{c}" = b."{c}"' for c in conflict_columns)
+        sql += f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {matches})"
+    return sql
 
 
 class _DuckTransaction(Transaction):
@@ -55,14 +61,68 @@ class _DuckTransaction(Transaction):
             return 0
         if conflict_columns:
             # Held until the transaction ends, so a concurrent append cannot pass the
-            # same anti-join before this one commits.
+            # same deduplication check before this one commits.
             self._database.hold_append_lock(table)
+        if conflict_columns and len(conflict_columns) == 1:
+            return self._append_filtered(table, data, conflict_columns[0])
+        return self._insert(table, data, conflict_columns, skip_stored=True)
+
+    def _insert(
+        self,
+        table: str,
+        data: pa.Table,
+        conflict_columns: Sequence[str] | None,
+        skip_stored: bool,
+    ) -> int:
+        sql = _insert_sql(table, data, conflict_columns, skip_stored)
         self._cursor.register("__cxm_batch", data)
         try:
-            result = self._cursor.execute(_insert_sql(table, data, conflict_columns)).fetchone()
+            result = self._cursor.execute(sql).fetchone()
         finally:
             self._cursor.unregister("__cxm_batch")
         return int(result[0]) if result else 0
+
+    def _append_filtered(self, table: str, data: pa.Table, column: str) -> int:
+        """Deduplicate on one key column with the table's Bloom filter (see key_filter)."""
+        key_filter = self._database.key_filter(self._cursor, table, column)
+        self._cursor.register("__cxm_batch", data)
+        try:
+            hashes = self._cursor.execute(key_filter.hash_sql("__cxm_batch")).fetchnumpy()
+        finally:
+            self._cursor.unregister("__cxm_batch")
+        first = np.asarray(hashes["h1"], dtype=np.uint64)
+        second = np.asarray(hashes["h2"], dtype=np.uint64)
+        keep = ~key_filter.bloom.might_contain(first, second)
+        if not keep.all():
+            keep |= self._not_stored(key_filter, data.column(column), ~keep)
+        # Stored keys are filtered out already; DISTINCT ON drops repeats in the batch.
+        inserted = self._insert(table, data.filter(pa.array(keep)), [column], skip_stored=False)
+        key_filter.bloom.add(first[keep], second[keep])
+        key_filter.rows += inserted
+        return inserted
+
+    def _not_stored(
+        self, key_filter: KeyFilter, keys: pa.ChunkedArray, maybe: np.ndarray
+    ) -> np.ndarray:
+        """Of the rows whose key may be stored, those whose key is in fact not."""
+        indexes = np.flatnonzero(maybe)
+        candidates = pa.table({"i": indexes, "k": keys.take(pa.array(indexes))})
+        key = f"CAST(k AS {key_filter.column_type})"
+        stored_key = f'"{key_filter.column}"'
+        self._cursor.register("__cxm_maybe", candidates)
+        try:
+            # The innermost IN builds on the few candidates and probes the stored keys.
+            found = self._cursor.execute(
+                f"SELECT i FROM __cxm_maybe WHERE {key} IN "
+                f"(SELECT {stored_key} FROM {key_filter.table} "
+                f"WHERE {stored_key} IN (SELECT {key} FROM __cxm_maybe))"
+            ).fetchall()
+        finally:
+            self._cursor.unregister("__cxm_maybe")
+        not_stored = np.zeros(len(maybe), dtype=bool)
+        not_stored[indexes] = True
+        not_stored[[row[0] for row in found]] = False
+        return not_stored
 
 
 class DuckDBDatabase(Database):
@@ -79,6 +139,7 @@ class DuckDBDatabase(Database):
         # One process owns a DuckDB file, so in-process locks serialise all
         # deduplicating writers of a table.
         self._append_locks: dict[str, threading.Lock] = {}
+        self._key_filters: dict[tuple[str, str], KeyFilter] = {}
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
@@ -111,6 +172,31 @@ class DuckDBDatabase(Database):
     ) -> int:
         with self.transaction() as tx:
             return tx.append(table, data, conflict_columns)
+
+    def key_filter(self, cursor: duckdb.DuckDBPyConnection, table: str, column: str) -> KeyFilter:
+        """The table's key filter, rebuilt when rows came or went by another path.
+
+        Called with the table's append lock held, inside the appending transaction.
+        """
+        counted = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()
+        rows = int(counted[0]) if counted else 0
+        current = self._key_filters.get((table, column))
+        if current is not None and current.rows == rows and not current.full():
+            return current
+        typed = cursor.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?",
+            [table, column],
+        ).fetchone()
+        if typed is None:
+            raise ValueError(f"{table}.{column}: no such column to deduplicate on")
+        rebuilt = KeyFilter(table, column, str(typed[0]), rows)
+        stored = cursor.execute(rebuilt.hash_sql(table)).fetchnumpy()
+        rebuilt.bloom.add(
+            np.asarray(stored["h1"], dtype=np.uint64), np.asarray(stored["h2"], dtype=np.uint64)
+        )
+        self._key_filters[(table, column)] = rebuilt
+        return rebuilt
 
     def hold_append_lock(self, table: str) -> None:
         """Take the table's append lock for the rest of this thread's transaction."""
