@@ -55,6 +55,9 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Any test that asks for ``database`` or ``database_url`` runs on both backends."""
+    """Any test that asks for ``database`` or ``database_url`` runs on both backends,
+    or on those named by ``@pytest.mark.backends("postgresql")``."""
     if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+        marker = metafunc.definition.get_closest_marker("backends")
+        chosen = list(marker.args) if marker else BACKENDS
+        metafunc.parametrize("database_url", chosen, indirect=True)

@@ -48,7 +48,10 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 def start_server(
-    database_url: str, log_path: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> RunningServer:
     port = free_port()
     env = {
@@ -60,7 +63,7 @@ def start_server(
     }
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cxm.cli.main", "serve"],
+        [sys.executable, "-m", "cxm.cli.main", "serve", *args],
         env=env,
         stdout=log_file,
         stderr=subprocess.STDOUT,

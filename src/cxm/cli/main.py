@@ -31,15 +31,20 @@ errors = Console(stderr=True)
 def serve(
     host: str = typer.Option(None, help="Bind address (default: CXM_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default: CXM_PORT or 8000)."),
+    workers: int = typer.Option(1, help="Worker processes (more than 1 needs PostgreSQL)."),
 ) -> None:
     """Serve the API, the tracker and the web pages."""
-    from cxm.cli.serve import run_server
+    from cxm.cli.serve import ServeError, run_server
 
     settings = get_settings().model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )
     console.print(f"CXM serving on http://{settings.host}:{settings.port}/  (docs at /docs)")
-    run_server(settings)
+    try:
+        run_server(settings, workers=workers)
+    except ServeError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
 
 
 @db_app.command("migrate")
