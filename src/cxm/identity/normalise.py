@@ -49,18 +49,31 @@ def normalise_phone(value: str, region: str | None = None) -> str | None:
         return None
     if text.startswith("00"):
         text = "+" + text[2:]
-    regions: list[str | None] = [region.upper()] if region and len(region) == 2 else []
-    regions += [r.strip().upper() for r in get_settings().identity_phone_regions.split(",")]
     if text.startswith("+"):
-        regions = [None]
-    for candidate in regions:
-        try:
-            number = phonenumbers.parse(text, candidate)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return None
+        # An international number needs no region; test data and new number ranges
+        # fail is_valid_number, so a possible number is accepted.
+        return _format(text, None, strict=False)
+    hint = [region.upper()] if region and len(region) == 2 else []
+    for candidate in [*hint, *_fallback_regions()]:
+        found = _format(text, candidate, strict=True)
+        if found is not None:
+            return found
+    return _format(text, hint[0], strict=False) if hint else None
+
+
+def _fallback_regions() -> list[str]:
+    return [r.strip().upper() for r in get_settings().identity_phone_regions.split(",") if r]
+
+
+def _format(text: str, region: str | None, strict: bool) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    ok = phonenumbers.is_valid_number if strict else phonenumbers.is_possible_number
+    if not ok(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_identifier(id_type: str, value: str | None, region: str | None = None) -> str | None:

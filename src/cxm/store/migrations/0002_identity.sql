@@ -25,6 +25,9 @@ CREATE TABLE identifiers (
     PRIMARY KEY (id_type, id_value)
 );
 /*postgresql*/ CREATE INDEX identifiers_profile ON identifiers (profile_id);
+/*postgresql*/ CREATE INDEX identifiers_value ON identifiers (id_value);
+-- Opaque ids (event userId, order customer ids) are looked up among record ids.
+/*postgresql*/ CREATE INDEX customer_records_record_id ON customer_records (record_id);
 
 -- Edges of the identity graph: two identifiers seen together (same event,
 -- record, order...) or linked by the probabilistic matcher or a reviewer.

@@ -1,0 +1,357 @@
+"""One stitch batch against the stored graph: which profile each identifier joins.
+
+Reads what the database already knows about the batch's identifiers (their
+profiles, shared flags, blocked links, the limited identifiers those profiles
+hold), marks identifiers linked to too many people as shared, runs the component
+search with guard rails, and writes identifiers, links and new profiles.
+Merging itself (moves and the merge log) is left to ``merge_log``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+
+from cxm.identity.graph import GraphInput, resolve
+from cxm.identity.normalise import ANONYMOUS_ID, EMAIL, PHONE, USER_ID
+from cxm.identity.rows import stage
+from cxm.settings import get_settings
+from cxm.store import Transaction
+
+BATCH_STAGE = "identity_batch_stage"
+EDGE_STAGE = "identity_edge_stage"
+
+
+def new_profile_id() -> str:
+    # Time-ordered, so sorting ids roughly sorts profiles by creation.
+    return f"p{int(datetime.now().timestamp() * 1000):012x}{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class BatchIdentifiers:
+    pairs: list[tuple[str, str]]  # node -> (id_type, id_value)
+    first_seen: list[datetime]
+    last_seen: list[datetime]
+    left: list[int]  # links between nodes, strongest first
+    right: list[int]
+    edge_seen: list[datetime]
+    origin: str
+    primary: list[int]  # per fact row: its strongest identifier's node
+
+
+@dataclass(frozen=True)
+class MergeDecision:
+    kept: str
+    merged: str
+    cause: str
+    rule: str = "deterministic"
+    score: float | None = None
+
+
+@dataclass
+class BatchOutcome:
+    now: datetime
+    profile_of: list[str]  # node -> profile id
+    merges: list[MergeDecision] = field(default_factory=list)
+    identifiers_new: int = 0
+    profiles_new: int = 0
+    refused: int = 0
+    shared_marked: int = 0
+
+
+def limits_for(types: list[str]) -> np.ndarray:
+    settings = get_settings()
+    fixed = {
+        EMAIL: settings.identity_max_emails,
+        PHONE: settings.identity_max_phones,
+        USER_ID: settings.identity_max_user_ids,
+    }
+    return np.array(
+        [fixed.get(t, settings.identity_max_records_per_source) for t in types], dtype=np.int32
+    )
+
+
+def _limited(id_type: str) -> bool:
+    return id_type in (EMAIL, PHONE, USER_ID) or id_type.startswith("record:")
+
+
+def label(pair: tuple[str, str]) -> str:
+    return f"{pair[0]}:{pair[1]}"
+
+
+def _stage_batch(tx: Transaction, batch: BatchIdentifiers) -> None:
+    data = pa.table(
+        {
+            "id_type": [p[0] for p in batch.pairs],
+            "id_value": [p[1] for p in batch.pairs],
+        }
+    )
+    stage(tx, BATCH_STAGE, "id_type TEXT, id_value TEXT", data)
+
+
+def _known(tx: Transaction) -> dict[tuple[str, str], tuple[str | None, bool]]:
+    rows = tx.query(
+        f"SELECT i.id_type, i.id_value, i.profile_id, i.shared FROM identifiers i "
+        f"JOIN {BATCH_STAGE} s ON s.id_type = i.id_type AND s.id_value = i.id_value"
+    )
+    return {(r[0], r[1]): (r[2], bool(r[3])) for r in rows}
+
+
+def _link_table(batch: BatchIdentifiers, profile_of: list[str] | None) -> pa.Table:
+    pairs = batch.pairs
+    return pa.table(
+        {
+            "left_type": [pairs[a][0] for a in batch.left],
+            "left_value": [pairs[a][1] for a in batch.left],
+            "right_type": [pairs[b][0] for b in batch.right],
+            "right_value": [pairs[b][1] for b in batch.right],
+            "origin": [batch.origin] * len(batch.left),
+            "first_seen_at": pa.array(batch.edge_seen, pa.timestamp("us", tz="UTC")),
+            "profile_id": [profile_of[a] for a in batch.left] if profile_of else None,
+        }
+        if profile_of
+        else {
+            "left_type": [pairs[a][0] for a in batch.left],
+            "left_value": [pairs[a][1] for a in batch.left],
+            "right_type": [pairs[b][0] for b in batch.right],
+            "right_value": [pairs[b][1] for b in batch.right],
+        }
+    )
+
+
+def _blocked_links(tx: Transaction, batch: BatchIdentifiers) -> set[tuple[str, str, str, str]]:
+    if not batch.left:
+        return set()
+    stage(
+        tx,
+        EDGE_STAGE,
+        "left_type TEXT, left_value TEXT, right_type TEXT, right_value TEXT",
+        _link_table(batch, None),
+    )
+    rows = tx.query(
+        f"SELECT l.left_type, l.left_value, l.right_type, l.right_value FROM identity_links l "
+        f"JOIN {EDGE_STAGE} s ON s.left_type = l.left_type AND s.left_value = l.left_value "
+        f"AND s.right_type = l.right_type AND s.right_value = l.right_value "
+        f"WHERE l.blocked IS NOT NULL"
+    )
+    return {(r[0], r[1], r[2], r[3]) for r in rows}
+
+
+def _shared(tx: Transaction, batch: BatchIdentifiers) -> set[tuple[str, str]]:
+    """Batch identifiers linked (stored links plus this batch's) to more distinct
+    identifiers of one person-level type than the threshold. Anonymous ids do not
+    count: one person has many browsers and app installs."""
+    threshold = get_settings().identity_shared_threshold
+    neighbours: dict[tuple[str, str, str], set[str]] = {}
+    for a, b in zip(batch.left, batch.right, strict=True):
+        for x, y in ((a, b), (b, a)):
+            kind, value = batch.pairs[y]
+            if kind != ANONYMOUS_ID:
+                neighbours.setdefault((*batch.pairs[x], kind), set()).add(value)
+    suspects = {k[:2] for k, v in neighbours.items() if len(v) > threshold // 2}
+    found = {k[:2] for k, v in neighbours.items() if len(v) > threshold}
+    rows = tx.query(
+        f"SELECT s.id_type, s.id_value FROM {BATCH_STAGE} s "
+        f"JOIN identity_links l ON l.left_type = s.id_type AND l.left_value = s.id_value "
+        f"WHERE l.right_type <> 'anonymous_id' "
+        f"GROUP BY s.id_type, s.id_value, l.right_type HAVING count(*) > ? "
+        f"UNION "
+        f"SELECT s.id_type, s.id_value FROM {BATCH_STAGE} s "
+        f"JOIN identity_links l ON l.right_type = s.id_type AND l.right_value = s.id_value "
+        f"WHERE l.left_type <> 'anonymous_id' "
+        f"GROUP BY s.id_type, s.id_value, l.left_type HAVING count(*) > ?",
+        [threshold // 2, threshold // 2],
+    )
+    suspects |= {(r[0], r[1]) for r in rows}
+    if not suspects:
+        return found
+    return found | _stored_shared(tx, batch, suspects, threshold)
+
+
+def _stored_shared(
+    tx: Transaction,
+    batch: BatchIdentifiers,
+    suspects: set[tuple[str, str]],
+    threshold: int,
+) -> set[tuple[str, str]]:
+    """Exact distinct-neighbour counts for the few suspects, stored and new links."""
+    result: set[tuple[str, str]] = set()
+    new_neighbours: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for a, b in zip(batch.left, batch.right, strict=True):
+        new_neighbours.setdefault(batch.pairs[a], set()).add(batch.pairs[b])
+        new_neighbours.setdefault(batch.pairs[b], set()).add(batch.pairs[a])
+    for id_type, id_value in suspects:
+        rows = tx.query(
+            "SELECT right_type, right_value FROM identity_links "
+            "WHERE left_type = ? AND left_value = ? "
+            "UNION SELECT left_type, left_value FROM identity_links "
+            "WHERE right_type = ? AND right_value = ?",
+            [id_type, id_value, id_type, id_value],
+        )
+        linked = {(r[0], r[1]) for r in rows} | new_neighbours.get((id_type, id_value), set())
+        per_type: dict[str, int] = {}
+        for kind, _ in linked:
+            if kind != ANONYMOUS_ID:
+                per_type[kind] = per_type.get(kind, 0) + 1
+        if per_type and max(per_type.values()) > threshold:
+            result.add((id_type, id_value))
+    return result
+
+
+def _profile_facts(
+    tx: Transaction, owners: list[str], types: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Limited identifiers each owner profile holds, and its creation time."""
+    counts = np.zeros((len(owners), len(types)), dtype=np.int32)
+    ages = [""] * len(owners)
+    if not owners:
+        return counts, ages
+    position = {p: i for i, p in enumerate(owners)}
+    column = {t: i for i, t in enumerate(types)}
+    stage(tx, "identity_owner_stage", "profile_id TEXT", pa.table({"profile_id": owners}))
+    rows = tx.query(
+        "SELECT i.profile_id, i.id_type, count(*) FROM identifiers i "
+        "JOIN identity_owner_stage o ON o.profile_id = i.profile_id "
+        "WHERE NOT i.shared GROUP BY i.profile_id, i.id_type"
+    )
+    for profile_id, id_type, count in rows:
+        if id_type in column:
+            counts[position[profile_id], column[id_type]] = count
+    for profile_id, created in tx.query(
+        "SELECT p.profile_id, CAST(p.created_at AS TEXT) FROM profiles p "
+        "JOIN identity_owner_stage o ON o.profile_id = p.profile_id"
+    ):
+        ages[position[profile_id]] = created
+    return counts, ages
+
+
+def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> BatchOutcome:
+    _stage_batch(tx, batch)
+    known = _known(tx)
+    blocked = _blocked_links(tx, batch)
+    shared_new = _shared(tx, batch)
+    shared = {p for p, (_, is_shared) in known.items() if is_shared} | shared_new
+    owners = sorted({owner for owner, _ in known.values() if owner is not None})
+    owner_node = {p: len(batch.pairs) + i for i, p in enumerate(owners)}
+    types = sorted({p[0] for p in batch.pairs if _limited(p[0])} | {EMAIL, PHONE, USER_ID})
+    type_column = {t: i for i, t in enumerate(types)}
+    profile_counts, ages = _profile_facts(tx, owners, types)
+
+    n = len(batch.pairs)
+    owner = np.full(n, -1, dtype=np.int64)
+    counts = np.zeros((n + len(owners), len(types)), dtype=np.int32)
+    counts[n:] = profile_counts
+    for node, pair in enumerate(batch.pairs):
+        stored = known.get(pair)
+        if stored is not None and stored[0] is not None:
+            owner[node] = owner_node[stored[0]]
+        elif pair[0] in type_column and pair not in shared:
+            counts[node, type_column[pair[0]]] = 1
+    usable = [
+        i
+        for i, (a, b) in enumerate(zip(batch.left, batch.right, strict=True))
+        if batch.pairs[a] not in shared
+        and batch.pairs[b] not in shared
+        and (*batch.pairs[a], *batch.pairs[b]) not in blocked
+    ]
+    graph = GraphInput(
+        identifiers=n,
+        profiles=len(owners),
+        left=np.array([batch.left[i] for i in usable], dtype=np.int64),
+        right=np.array([batch.right[i] for i in usable], dtype=np.int64),
+        owner=owner,
+        counts=counts,
+        limits=limits_for(types),
+        profile_age=ages,
+    )
+    result = resolve(graph)
+    outcome = BatchOutcome(now=now, profile_of=[""] * n)
+    node_profile = {len(batch.pairs) + i: p for i, p in enumerate(owners)}
+    survivor: dict[str, str] = {}
+    for kept, merged, edge in result.merges:
+        a, b = batch.left[usable[edge]], batch.right[usable[edge]]
+        cause = f"{label(batch.pairs[a])} ~ {label(batch.pairs[b])}"
+        outcome.merges.append(MergeDecision(node_profile[kept], node_profile[merged], cause))
+        survivor[node_profile[merged]] = node_profile[kept]
+
+    def final(profile_id: str) -> str:
+        while profile_id in survivor:
+            profile_id = survivor[profile_id]
+        return profile_id
+
+    fresh: dict[int, str] = {}
+    for node in range(n):
+        component = int(result.component[node])
+        kept_node = result.kept_profile.get(component)
+        if kept_node is not None:
+            outcome.profile_of[node] = final(node_profile[kept_node])
+        else:
+            outcome.profile_of[node] = fresh.setdefault(component, new_profile_id())
+    _write(tx, batch, known, shared_new, outcome, list(fresh.values()))
+    for edge, limited in result.refused:
+        a, b = batch.left[usable[edge]], batch.right[usable[edge]]
+        tx.execute(
+            "UPDATE identity_links SET blocked = ? WHERE left_type = ? AND left_value = ? "
+            "AND right_type = ? AND right_value = ?",
+            [f"limit:{types[limited]}", *batch.pairs[a], *batch.pairs[b]],
+        )
+    outcome.refused = len(result.refused)
+    return outcome
+
+
+def _write(
+    tx: Transaction,
+    batch: BatchIdentifiers,
+    known: dict[tuple[str, str], tuple[str | None, bool]],
+    shared_new: set[tuple[str, str]],
+    outcome: BatchOutcome,
+    new_profiles: list[str],
+) -> None:
+    timestamp = pa.timestamp("us", tz="UTC")
+    if new_profiles:
+        now = [outcome.now] * len(new_profiles)
+        tx.append(
+            "profiles",
+            pa.table(
+                {
+                    "profile_id": new_profiles,
+                    "created_at": pa.array(now, timestamp),
+                    "updated_at": pa.array(now, timestamp),
+                }
+            ),
+        )
+    new_nodes = [i for i, p in enumerate(batch.pairs) if p not in known]
+    if new_nodes:
+        tx.append(
+            "identifiers",
+            pa.table(
+                {
+                    "id_type": [batch.pairs[i][0] for i in new_nodes],
+                    "id_value": [batch.pairs[i][1] for i in new_nodes],
+                    "profile_id": [outcome.profile_of[i] for i in new_nodes],
+                    "first_seen_at": pa.array([batch.first_seen[i] for i in new_nodes], timestamp),
+                    "last_seen_at": pa.array([batch.last_seen[i] for i in new_nodes], timestamp),
+                    "shared": [batch.pairs[i] in shared_new for i in new_nodes],
+                }
+            ),
+            conflict_columns=["id_type", "id_value"],
+        )
+    newly_shared_known = [p for p in shared_new if p in known and not known[p][1]]
+    for id_type, id_value in newly_shared_known:
+        tx.execute(
+            "UPDATE identifiers SET shared = TRUE WHERE id_type = ? AND id_value = ?",
+            [id_type, id_value],
+        )
+    if batch.left:
+        tx.append(
+            "identity_links",
+            _link_table(batch, outcome.profile_of),
+            conflict_columns=["left_type", "left_value", "right_type", "right_value"],
+        )
+    outcome.identifiers_new = len(new_nodes)
+    outcome.profiles_new = len(new_profiles)
+    outcome.shared_marked = len(shared_new - {p for p, v in known.items() if v[1]})

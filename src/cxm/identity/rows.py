@@ -1,0 +1,116 @@
+"""Moving personal data between profiles, in every table that has a ``profile_id``.
+
+Tables are discovered from ``information_schema`` each time, so a table a later
+migration adds (consent, responses, scores...) moves with a merge without any
+change here. ``profiles`` (its key is the id) and ``merge_members`` (a snapshot of
+history) are the two tables a move must not touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from cxm.store import Database, Transaction
+
+NOT_MOVED = frozenset({"profiles", "merge_members"})
+MOVES_TABLE = "identity_moves_stage"
+KEYS_TABLE = "identity_keys_stage"
+
+# How each fact table's rows are keyed in the assignment staging table.
+ROW_KEYS: dict[str, tuple[str, str]] = {
+    "customer_records": ("source", "record_id"),
+    "orders": ("source", "order_id"),
+    "tickets": ("source", "ticket_id"),
+    "reviews": ("source", "review_id"),
+}
+
+
+def profile_tables(tx: Transaction | Database) -> list[str]:
+    """Base tables with a ``profile_id`` column, except those a move skips."""
+    rows = tx.query(
+        "SELECT c.table_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND c.column_name = 'profile_id' "
+        "AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
+    )
+    return [r[0] for r in rows if r[0] not in NOT_MOVED]
+
+
+def stage(tx: Transaction, name: str, columns: str, data: pa.Table) -> None:
+    tx.execute(f"DROP TABLE IF EXISTS {name}")
+    tx.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    tx.append(name, data)
+
+
+def move_profiles(tx: Transaction, moves: Sequence[tuple[str, str]]) -> None:
+    """Re-point every row of each ``(from, to)`` profile pair, in every table."""
+    if not moves:
+        return
+    data = pa.table(
+        {"from_id": [m[0] for m in moves], "to_id": [m[1] for m in moves]},
+    )
+    stage(tx, MOVES_TABLE, "from_id TEXT, to_id TEXT", data)
+    for table in profile_tables(tx):
+        tx.execute(
+            f"UPDATE {table} SET profile_id = m.to_id FROM {MOVES_TABLE} m "
+            f"WHERE {table}.profile_id = m.from_id"
+        )
+    tx.execute(f"DROP TABLE IF EXISTS {MOVES_TABLE}")
+
+
+def assign_rows(
+    tx: Transaction, table: str, keys: Sequence[tuple[str, str]], profile_ids: Sequence[str]
+) -> None:
+    """Set ``profile_id`` of the keyed rows of one fact table."""
+    if not keys:
+        return
+    data = pa.table(
+        {
+            "k1": [k[0] for k in keys],
+            "k2": [k[1] for k in keys],
+            "profile_id": list(profile_ids),
+        }
+    )
+    stage(tx, KEYS_TABLE, "k1 TEXT, k2 TEXT, profile_id TEXT", data)
+    if table == "events":
+        match = "events.event_key = CAST(s.k1 AS UUID)"
+    else:
+        first, second = ROW_KEYS[table]
+        match = f"{table}.{first} = s.k1 AND {table}.{second} = s.k2"
+    tx.execute(f"UPDATE {table} SET profile_id = s.profile_id FROM {KEYS_TABLE} s WHERE {match}")
+    tx.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
+
+
+def fill_by_person_key(tx: Transaction, profile_id: str | None = None) -> None:
+    """Sessions and first/last touch carry no links of their own: they take the
+    profile of their user id (or record id of that value), else of their anonymous id.
+    With ``profile_id``, those rows of that profile are recomputed (after an unmerge)."""
+    where = "profile_id IS NULL" if profile_id is None else "profile_id = ?"
+    params = [] if profile_id is None else [profile_id]
+    by_value = (
+        "(SELECT min(i.profile_id) FROM identifiers i WHERE i.id_value = {column} "
+        "AND (i.id_type = 'user_id' OR i.id_type LIKE 'record:%'))"
+    )
+    by_anonymous = (
+        "(SELECT min(i.profile_id) FROM identifiers i WHERE i.id_value = {column} "
+        "AND i.id_type = 'anonymous_id')"
+    )
+    tx.execute(
+        "UPDATE sessions SET profile_id = coalesce("
+        + by_value.format(column="sessions.user_id")
+        + ", "
+        + by_anonymous.format(column="sessions.anonymous_id")
+        + f") WHERE {where}",
+        params,
+    )
+    tx.execute(
+        "UPDATE person_touch SET profile_id = coalesce("
+        + by_value.format(column="person_touch.person_key")
+        + ", "
+        + by_anonymous.format(column="person_touch.person_key")
+        + f") WHERE {where}",
+        params,
+    )
