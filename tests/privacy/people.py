@@ -296,18 +296,29 @@ def load_people(database: Database) -> None:
 
 def occurrences(database: Database, value: str) -> list[str]:
     """Every table.column whose text contains ``value`` (case-insensitive)."""
+    return scan(database, [value])[value]
+
+
+def scan(database: Database, values: list[str]) -> dict[str, list[str]]:
+    """value -> every table.column whose text contains it, reading each table once."""
     rows = database.query(
         "SELECT c.table_name, c.column_name FROM information_schema.columns c "
         "JOIN information_schema.tables t ON t.table_name = c.table_name "
         "AND t.table_schema = c.table_schema "
-        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'"
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_name, c.ordinal_position"
     )
-    found = []
+    by_table: dict[str, list[str]] = {}
     for table, column in rows:
-        hits = database.scalar(
-            f"SELECT count(*) FROM {table} WHERE strpos(lower(CAST({column} AS TEXT)), ?) > 0",
-            [value.lower()],
-        )
-        if hits:
-            found.append(f"{table}.{column}")
+        by_table.setdefault(table, []).append(column)
+    wanted = {value: value.lower() for value in values}
+    found: dict[str, list[str]] = {value: [] for value in values}
+    for table, columns in by_table.items():
+        select = ", ".join(f"lower(CAST({c} AS TEXT))" for c in columns)
+        texts = database.query(f"SELECT {select} FROM {table}")
+        for index, column in enumerate(columns):
+            cells = [row[index] for row in texts if row[index] is not None]
+            for value, lowered in wanted.items():
+                if any(lowered in cell for cell in cells):
+                    found[value].append(f"{table}.{column}")
     return found

@@ -4,7 +4,14 @@ import pytest
 
 from cxm.privacy import PersonNotFound, SubjectError, erase_person, export_person, list_receipts
 from cxm.store import Database
-from tests.privacy.people import ANA_VALUES, BOB_EMAIL, SHARED_DEVICE, load_people, occurrences
+from tests.privacy.people import (
+    ANA_VALUES,
+    BOB_EMAIL,
+    SHARED_DEVICE,
+    load_people,
+    occurrences,
+    scan,
+)
 
 
 def _bob_rows(database: Database) -> dict[str, int]:
@@ -24,13 +31,12 @@ def _bob_rows(database: Database) -> dict[str, int]:
 
 def test_erase_leaves_no_identifier_value_in_any_column(database: Database) -> None:
     load_people(database)
-    assert all(occurrences(database, value) for value in ANA_VALUES)
+    assert all(scan(database, list(ANA_VALUES)).values())
     bob_before = _bob_rows(database)
 
     receipt = erase_person(database, "ana.lopez@example.de", actor="user:dpo")
 
-    for value in ANA_VALUES:
-        assert occurrences(database, value) == [], value
+    assert scan(database, list(ANA_VALUES)) == {value: [] for value in ANA_VALUES}
     assert _bob_rows(database) == bob_before
     assert (
         database.scalar(
@@ -65,8 +71,7 @@ def test_erase_by_unresolved_record_id_stops_at_another_profiles_identifier(
 def test_erase_of_merged_away_profile_id_erases_the_survivor(database: Database) -> None:
     load_people(database)
     erase_person(database, "p-ana-old", actor="cli:test")
-    for value in ANA_VALUES:
-        assert occurrences(database, value) == [], value
+    assert scan(database, list(ANA_VALUES)) == {value: [] for value in ANA_VALUES}
 
 
 def test_erase_twice_answers_not_found(database: Database) -> None:
