@@ -20,17 +20,23 @@ class Subject:
     identifier: str
 
 
-def stored_identifier(identifier: str, profile_id: str) -> str:
-    """``identifier`` as it is kept in the ledger: ``type:value`` where it names a type."""
-    from cxm.identity import normalise_identifier
+def stored_identifier(database: Database, identifier: str, profile_id: str) -> str:
+    """``identifier`` as the ledger keeps it: ``type:value`` whenever the type is known."""
+    from cxm.identity import identifiers_of, normalise_identifier
 
     text = identifier.strip()
     if text == profile_id:
         return f"profile:{profile_id}"
     id_type, sep, value = text.partition(":")
     if sep and id_type in _NORMALISED_TYPES:
-        normalised = normalise_identifier(id_type, value)
-        return f"{id_type}:{normalised or value.strip()}"
+        return f"{id_type}:{normalise_identifier(id_type, value) or value.strip()}"
+    if sep and id_type == "record":
+        return text
+    # A bare value: name it by the identifier of this person it matched.
+    spellings = {text, *(normalise_identifier(t, text) for t in _NORMALISED_TYPES)}
+    for known in identifiers_of(database, profile_id):
+        if known.id_value in spellings:
+            return f"{known.id_type}:{known.id_value}"
     return text
 
 
@@ -44,4 +50,4 @@ def resolve_subject(database: Database, identifier: str) -> Subject | None:
     profile_id = find_profile_id(database, text)
     if profile_id is None:
         return None
-    return Subject(profile_id, stored_identifier(text, profile_id))
+    return Subject(profile_id, stored_identifier(database, text, profile_id))
