@@ -205,3 +205,11 @@ def test_openapi_documents_collection_endpoints(api: Api) -> None:
     ):
         assert path in spec["paths"]
     assert httpx.get(f"{api.url}/docs").status_code == 200
+
+
+def test_event_size_limit_counts_bytes_not_characters(api: Api) -> None:
+    # 12,000 Chinese characters are 36,000 bytes in UTF-8: over the 32 KB limit.
+    batch = {"batch": [{**_track("zh"), "type": "track", "properties": {"t": "好" * 12_000}}]}
+    body = api.post("/v1/batch", batch).json()
+    assert body["accepted"] == 0
+    assert body["quarantined"][0]["field"] == "batch[0].(message)"

@@ -38,9 +38,14 @@ class PreparedBatch:
     errors: list[MessageError]
 
 
+_ENVELOPE_KEYS = frozenset({"context", "integrations", "sentAt"})
+
+
 def _merge_envelope(message: Any, envelope: dict[str, Any]) -> Any:
     """Batch-level ``context``/``integrations``/``sentAt`` apply to every message (Segment)."""
     if not isinstance(message, dict):
+        return message
+    if not envelope.keys() & _ENVELOPE_KEYS:
         return message
     merged = message
     for key in ("context", "integrations"):
@@ -101,12 +106,17 @@ class Collector:
         for index, message in enumerate(messages):
             merged = _merge_envelope(message, envelope)
             try:
-                size = len(orjson.dumps(merged))
-                if size > self.max_event_bytes:
+                raw_bytes = orjson.dumps(merged)
+                if len(raw_bytes) > self.max_event_bytes:
                     raise InvalidMessage(
-                        "(message)", f"{size} bytes; the limit is {self.max_event_bytes}"
+                        "(message)", f"{len(raw_bytes)} bytes; the limit is {self.max_event_bytes}"
                     )
-                events.append(normalise_message(merged, source=source, received_at=received_at))
+                raw_json = raw_bytes.decode()
+                events.append(
+                    normalise_message(
+                        merged, source=source, received_at=received_at, raw_json=raw_json
+                    )
+                )
             except InvalidMessage as error:
                 path = f"batch[{index}].{error.field}"
                 errors.append(MessageError(index, path, error.reason))

@@ -148,9 +148,18 @@ def _json(value: dict[str, Any] | None) -> str | None:
 
 
 def normalise_message(
-    raw: Any, *, source: Source, received_at: datetime, default_type: str | None = None
+    raw: Any,
+    *,
+    source: Source,
+    received_at: datetime,
+    default_type: str | None = None,
+    raw_json: str | None = None,
 ) -> dict[str, Any]:
-    """Validate one message and return its ``events`` row; raise ``InvalidMessage``."""
+    """Validate one message and return its ``events`` row; raise ``InvalidMessage``.
+
+    ``raw_json`` is ``raw`` already serialised (callers that measured its size
+    have it), so it is not serialised twice.
+    """
     if not isinstance(raw, dict):
         raise InvalidMessage("(message)", "must be a JSON object")
     message_type = raw.get("type", default_type)
@@ -205,5 +214,5 @@ def normalise_message(
         "properties": _json(properties),
         "traits": _json(traits),
         "context": _json(context),
-        "raw": orjson.dumps(raw).decode(),
+        "raw": raw_json if raw_json is not None else orjson.dumps(raw).decode(),
     }
