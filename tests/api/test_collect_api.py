@@ -213,3 +213,12 @@ def test_event_size_limit_counts_bytes_not_characters(api: Api) -> None:
     body = api.post("/v1/batch", batch).json()
     assert body["accepted"] == 0
     assert body["quarantined"][0]["field"] == "batch[0].(message)"
+
+
+def test_missing_context_ip_is_taken_from_the_request(api: Api) -> None:
+    assert api.post("/v1/track", _track("no-ip")).status_code == 200
+    assert (
+        api.post("/v1/track", _track("own-ip", context={"ip": "198.51.100.7"})).status_code == 200
+    )
+    stored = dict(api.database.query("SELECT message_id, ip FROM events"))
+    assert stored == {"no-ip": "127.0.0.1", "own-ip": "198.51.100.7"}

@@ -63,7 +63,9 @@ async def batch(request: Request) -> FastJSONResponse:
         raise ApiError(400, "invalid_request", "batch", "must be a list of messages")
     if not messages:
         raise ApiError(400, "invalid_request", "batch", "must contain at least one message")
-    prepared = state.collector.prepare_batch(messages, body, source)
+    prepared = state.collector.prepare_batch(
+        messages, body, source, client_ip=request.client.host if request.client else None
+    )
     await _committed(state, state.collector.commit(prepared.events, prepared.quarantined, source))
     return FastJSONResponse(
         {
@@ -80,7 +82,8 @@ def _single(message_type: str) -> Callable[[Request], Awaitable[FastJSONResponse
         body = await read_json_body(request, state.settings.max_event_bytes)
         source = authenticate_source(request, body, state.write_keys)
         try:
-            row = state.collector.prepare_single(body, message_type, source)
+            client_ip = request.client.host if request.client else None
+            row = state.collector.prepare_single(body, message_type, source, client_ip=client_ip)
         except InvalidMessage as error:
             raise ApiError(400, "invalid_message", error.field, error.reason) from error
         await _committed(state, state.collector.commit([row], [], source))

@@ -98,6 +98,7 @@ class Collector:
         source: Source,
         received_at: datetime | None = None,
         origin: str = "api:/v1/batch",
+        client_ip: str | None = None,
     ) -> PreparedBatch:
         received_at = received_at or datetime.now(UTC)
         events: list[dict[str, object]] = []
@@ -112,11 +113,12 @@ class Collector:
                         "(message)", f"{len(raw_bytes)} bytes; the limit is {self.max_event_bytes}"
                     )
                 raw_json = raw_bytes.decode()
-                events.append(
-                    normalise_message(
-                        merged, source=source, received_at=received_at, raw_json=raw_json
-                    )
+                row = normalise_message(
+                    merged, source=source, received_at=received_at, raw_json=raw_json
                 )
+                if row["ip"] is None:
+                    row["ip"] = client_ip
+                events.append(row)
             except InvalidMessage as error:
                 path = f"batch[{index}].{error.field}"
                 errors.append(MessageError(index, path, error.reason))
@@ -134,14 +136,25 @@ class Collector:
         return PreparedBatch(events, quarantined, errors)
 
     def prepare_single(
-        self, message: Any, message_type: str, source: Source, received_at: datetime | None = None
+        self,
+        message: Any,
+        message_type: str,
+        source: Source,
+        received_at: datetime | None = None,
+        client_ip: str | None = None,
     ) -> dict[str, object]:
-        """Normalise one call; the URL decides its type (``/v1/track`` → track)."""
+        """Normalise one call; the URL decides its type (``/v1/track`` → track).
+
+        Like Segment, a message without ``context.ip`` gets the sender's address.
+        """
         if isinstance(message, dict):
             message = {**message, "type": message_type}
-        return normalise_message(
+        row = normalise_message(
             message, source=source, received_at=received_at or datetime.now(UTC)
         )
+        if row["ip"] is None:
+            row["ip"] = client_ip
+        return row
 
     def commit(
         self, events: list[dict[str, object]], quarantined: list[dict[str, object]], source: Source
