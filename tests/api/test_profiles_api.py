@@ -50,7 +50,8 @@ def test_profile_api_returns_profile_by_identifier(
     assert body["value"]["order_count"] == 1 and body["value"]["total_spend"] == 99.5
     assert body["lifecycle"]["stage"] in ("new", "active", "at risk", "lapsed")
     assert len(body["timeline"]["entries"]) == 6
-    assert {"id_type": "record:crm", "id_value": "CRM-1"}.items() <= body["identifiers"][0].items()
+    ids = {(i["id_type"], i["id_value"]) for i in body["identifiers"]}
+    assert ids == {("email", "ana@example.de"), ("record:crm", "CRM-1")}
 
 
 def test_profile_api_unknown_identifier_is_404_naming_field(client: httpx.Client) -> None:
