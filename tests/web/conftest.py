@@ -28,6 +28,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="package", autouse=True)
+def _no_login() -> Iterator[None]:
+    """These tests are about pages and the tracker, not sign-in (tests/auth covers that):
+    run the app, in-process or as `cxm serve`, with CXM_AUTH_REQUIRED=false."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CXM_AUTH_REQUIRED", "false")
+        yield
+
+
 @dataclass
 class Site:
     url: str

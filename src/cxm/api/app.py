@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 import cxm
-from cxm.api import collect_routes
+from cxm.api import auth_routes, collect_routes, consent_routes, privacy_routes, profiles_routes
 from cxm.api.errors import install_error_handlers
 from cxm.api.responses import FastJSONResponse
 from cxm.api.state import AppState
@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     install_error_handlers(app)
     app.include_router(collect_routes.router)
+    app.include_router(privacy_routes.router)
+    app.include_router(auth_routes.router)
+    app.include_router(profiles_routes.router)
+    app.include_router(consent_routes.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability.")
     def healthz() -> dict[str, str]:

@@ -33,11 +33,13 @@ from fastapi import Depends, Request
 from cxm.api.errors import ApiError
 from cxm.api.state import AppState
 from cxm.auth import scopes as s
+from cxm.auth.audit import DENIED, record_audit
 from cxm.auth.keyring import signing_key
 from cxm.auth.keys import resolve_api_key
 from cxm.auth.principal import LOCAL, Principal
 from cxm.auth.sessions import session_user
-from cxm.auth.tokens import unsign
+from cxm.auth.tokens import sign, unsign
+from cxm.store import Database
 
 SESSION_COOKIE = "cxm_session"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -84,6 +86,11 @@ def session_principal(request: Request) -> Principal | None:
         return None
     session_hash, user = found
     return user.principal(session_hash)
+
+
+def csrf_token(database: Database, secret_key: str, session_hash: str) -> str:
+    """The token a signed-in user's forms carry (bound to the session, so logout needs it)."""
+    return sign(session_hash, signing_key(database, secret_key), "csrf").rpartition(".")[2]
 
 
 def _same_origin(request: Request) -> bool:
@@ -136,12 +143,13 @@ class RequireScope:
 
     def __call__(self, request: Request) -> Principal:
         principal = authenticate(request)
+        request.state.principal = principal
         if not principal.may(self.scope):
+            audit(request, f"scope:{self.scope}", None, DENIED)
             who = f"role {principal.role!r}" if principal.role else "this API key"
             raise ApiError(
                 403, "forbidden", "Authorization", f"{who} lacks the scope {self.scope!r}"
             )
-        request.state.principal = principal
         return principal
 
 
@@ -159,9 +167,14 @@ class RequirePage:
         if principal is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise LoginRequired(quote(target, safe="/?=&"))
-        if self.scope is not None and not principal.may(self.scope):
-            raise PageForbidden(principal, self.scope)
         request.state.principal = principal
+        if principal.session_hash is not None:
+            request.state.csrf_token = csrf_token(
+                state.database, state.settings.secret_key, principal.session_hash
+            )
+        if self.scope is not None and not principal.may(self.scope):
+            audit(request, f"scope:{self.scope}", None, DENIED)
+            raise PageForbidden(principal, self.scope)
         return principal
 
 
@@ -179,3 +192,26 @@ ProfilesPage = Annotated[Principal, Depends(RequirePage(s.PROFILES_READ))]
 IdentityPage = Annotated[Principal, Depends(RequirePage(s.IDENTITY_WRITE))]
 PrivacyPage = Annotated[Principal, Depends(RequirePage(s.PRIVACY_EXPORT))]
 AdminPage = Annotated[Principal, Depends(RequirePage(s.AUTH_ADMIN))]
+
+
+def audit(request: Request, action: str, subject: str | None, outcome: str = "ok") -> None:
+    """Log a read or change of personal data made by this request's principal.
+
+    ``subject`` is a profile id, or pass the identifier through
+    ``cxm.auth.audit.identifier_subject`` first: never a raw identifier. The
+    resource is the route's template (``/v1/profiles/{identifier}``), not the URL,
+    so no identifier reaches the log through the path either.
+    """
+    principal: Principal = getattr(request.state, "principal", LOCAL)
+    route = request.scope.get("route")
+    resource = getattr(route, "path", request.url.path)
+    via = "api" if resource.startswith("/v1") else "web"
+    record_audit(
+        AppState.of(request).database,
+        actor=principal.actor,
+        via=via,
+        action=action,
+        resource=f"{request.method} {resource}",
+        subject=subject,
+        outcome=outcome,
+    )

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
-from cxm.web import pages
+from cxm.web import auth_pages, pages
 from cxm.web.tracker import tracker_response
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -17,6 +17,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def install_web(app: FastAPI) -> None:
     app.include_router(pages.router)
+    auth_pages.install(app)
     # ECharts is ~1.1 MB; gzip brings it to about a third for remote browsers.
     app.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from cxm.auth.deps import SignedIn
 from cxm.collect.overview import DailyCounts, load_overview
 from cxm.store import Database
 from cxm.web.templating import templates
@@ -37,6 +38,7 @@ def _database(request: Request) -> Database:
 @router.get("/", response_class=HTMLResponse, name="overview")
 def overview_page(
     request: Request,
+    _: SignedIn,
     days: Annotated[int, Query(ge=1, le=366, description="Days of history to chart.")] = 30,
 ) -> HTMLResponse:
     overview = load_overview(_database(request), days)
