@@ -6,7 +6,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cxm.cli.auth import audit_app, keys_app, users_app
 from cxm.cli.operations import quarantine_app, sessions_app
+from cxm.cli.privacy import privacy_app
 from cxm.settings import get_settings
 
 app = typer.Typer(
@@ -23,6 +25,10 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 console = Console()
 errors = Console(stderr=True)
 

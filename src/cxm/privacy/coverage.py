@@ -40,7 +40,7 @@ DECLARED: dict[str, IdentifierColumns] = {
     "sessions": IdentifierColumns(values=("anonymous_id", "user_id", "person_key")),
     "person_touch": IdentifierColumns(values=("person_key",)),
     "customer_records": IdentifierColumns(
-        values=("phone",), emails=("email",), records=(("source", "record_id"),)
+        values=("record_id", "phone"), emails=("email",), records=(("source", "record_id"),)
     ),
     "orders": IdentifierColumns(values=("customer_id",), emails=("customer_id",)),
     "tickets": IdentifierColumns(values=("customer_id",), emails=("customer_id",)),

@@ -132,8 +132,9 @@ def _harvest_unresolved(database: Database, c: _Collector) -> None:
         conditions.append(f"lower(trim(email)) IN ({_placeholders(emails)})")
         params += emails
     if values:
+        conditions.append(f"record_id IN ({_placeholders(values)})")
         conditions.append(f"phone IN ({_placeholders(values)})")
-        params += values
+        params += values + values
     if conditions:
         for source, record_id, email, phone in database.query(
             "SELECT source, record_id, email, phone FROM customer_records "
