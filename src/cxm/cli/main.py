@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cxm.cli.auth import audit_app, keys_app, users_app
+from cxm.cli.identity import export_app, identity_app
 from cxm.cli.operations import quarantine_app, sessions_app
 from cxm.cli.privacy import privacy_app
 from cxm.settings import get_settings
@@ -25,6 +26,8 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(identity_app, name="identity")
+app.add_typer(export_app, name="export")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")

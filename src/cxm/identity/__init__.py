@@ -5,21 +5,36 @@ connected components with guard rails; merges are logged and undoable
 (``unmerge``). Other packages import only what ``__all__`` lists.
 """
 
+from cxm.identity.background import BackgroundStitcher
 from cxm.identity.errors import IdentityError
+from cxm.identity.export import export_links
+from cxm.identity.linkage.apply import LinkageSummary, link_records
 from cxm.identity.lookup import Identifier, current_profile_id, find_profile_id, identifiers_of
 from cxm.identity.normalise import normalise_identifier
+from cxm.identity.resolve import ResolveSummary, resolve_identities
+from cxm.identity.reviews import LinkReview, accept_review, list_reviews, reject_review
 from cxm.identity.stitch import StitchSummary, stitch_new
 from cxm.identity.unmerge import UnmergeResult, unmerge
 
 __all__ = [
+    "BackgroundStitcher",
     "Identifier",
     "IdentityError",
+    "LinkReview",
+    "LinkageSummary",
+    "ResolveSummary",
     "StitchSummary",
     "UnmergeResult",
+    "accept_review",
     "current_profile_id",
+    "export_links",
     "find_profile_id",
     "identifiers_of",
+    "link_records",
+    "list_reviews",
     "normalise_identifier",
+    "reject_review",
+    "resolve_identities",
     "stitch_new",
     "unmerge",
 ]

@@ -41,6 +41,11 @@ class BatchIdentifiers:
     edge_seen: list[datetime]
     origin: str
     primary: list[int]  # per fact row: its strongest identifier's node
+    scores: list[float] | None = None  # per link, for probabilistic and reviewed links
+
+    @property
+    def rule(self) -> str:
+        return self.origin if self.origin in ("probabilistic", "review") else "deterministic"
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,10 @@ def _link_table(batch: BatchIdentifiers, profile_of: list[str] | None) -> pa.Tab
             "right_value": [pairs[b][1] for b in batch.right],
             "origin": [batch.origin] * len(batch.left),
             "first_seen_at": pa.array(batch.edge_seen, pa.timestamp("us", tz="UTC")),
-            "profile_id": [profile_of[a] for a in batch.left] if profile_of else None,
+            "profile_id": [profile_of[a] for a in batch.left],
+            "score": pa.array(
+                batch.scores if batch.scores else [None] * len(batch.left), pa.float64()
+            ),
         }
         if profile_of
         else {
@@ -275,7 +283,10 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
     for kept, merged, edge in result.merges:
         a, b = batch.left[usable[edge]], batch.right[usable[edge]]
         cause = f"{label(batch.pairs[a])} ~ {label(batch.pairs[b])}"
-        outcome.merges.append(MergeDecision(node_profile[kept], node_profile[merged], cause))
+        score = batch.scores[usable[edge]] if batch.scores else None
+        outcome.merges.append(
+            MergeDecision(node_profile[kept], node_profile[merged], cause, batch.rule, score)
+        )
         survivor[node_profile[merged]] = node_profile[kept]
 
     def final(profile_id: str) -> str:
