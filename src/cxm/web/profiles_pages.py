@@ -1,0 +1,88 @@
+"""Profile pages: ``/profiles`` (search) and ``/profiles/{identifier}`` (the customer 360).
+
+Thin: ``profiles:read`` page guard, call ``cxm.profiles``, audit the view, render.
+Customers' own text (names, review texts, ticket subjects) is autoescaped by Jinja.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from cxm.api.state import AppState
+from cxm.auth.audit import NOT_FOUND, OK, identifier_subject, record_audit
+from cxm.auth.deps import ProfilesPage
+from cxm.auth.principal import Principal
+from cxm.profiles import SearchError, TimelineError, get_profile, load_timeline, search_profiles
+from cxm.web.pages import CONTENT_SECURITY_POLICY
+from cxm.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+TIMELINE_PAGE = 25
+
+
+def _render(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
+
+
+def _audit(request: Request, who: Principal, action: str, subject: str, ok: bool) -> None:
+    record_audit(
+        AppState.of(request).database,
+        actor=who.actor,
+        via="web",
+        action=action,
+        resource=request.url.path,
+        subject=subject,
+        outcome=OK if ok else NOT_FOUND,
+    )
+
+
+@router.get("/profiles", response_class=HTMLResponse, name="profiles")
+def profiles_page(
+    request: Request,
+    who: ProfilesPage,
+    q: Annotated[str, Query(description="Name, e-mail, phone or id.")] = "",
+) -> Response:
+    results = None
+    error = None
+    if q.strip():
+        try:
+            results = search_profiles(AppState.of(request).database, q, 50)
+        except SearchError as problem:
+            error = problem.reason
+        else:
+            _audit(request, who, "profile.search", identifier_subject(q), True)
+    return _render(
+        request,
+        "profiles.html",
+        {"q": q, "results": results, "error": error},
+        400 if error else 200,
+    )
+
+
+@router.get("/profiles/{identifier}", response_class=HTMLResponse, name="profile")
+def profile_page(
+    request: Request,
+    who: ProfilesPage,
+    identifier: str,
+    before: Annotated[str | None, Query(description="Timeline cursor.")] = None,
+) -> Response:
+    database = AppState.of(request).database
+    profile = get_profile(database, identifier, timeline_limit=0)
+    if profile is None:
+        _audit(request, who, "profile.view", identifier_subject(identifier), False)
+        return _render(request, "profile_missing.html", {"identifier": identifier}, 404)
+    try:
+        timeline = load_timeline(database, profile.profile_id, before=before, limit=TIMELINE_PAGE)
+    except TimelineError as problem:
+        return _render(
+            request, "profile_missing.html", {"identifier": identifier, "error": problem}, 400
+        )
+    _audit(request, who, "profile.view", profile.profile_id, True)
+    return _render(
+        request, "profile.html", {"profile": profile, "timeline": timeline, "before": before}
+    )
