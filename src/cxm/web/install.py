@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
-from cxm.web import auth_pages, pages
+from cxm.web import auth_pages, pages, preferences_pages, profiles_pages
 from cxm.web.tracker import tracker_response
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -17,6 +17,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def install_web(app: FastAPI) -> None:
     app.include_router(pages.router)
+    app.include_router(profiles_pages.router)
+    app.include_router(preferences_pages.router)
     auth_pages.install(app)
     # ECharts is ~1.1 MB; gzip brings it to about a third for remote browsers.
     app.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")
