@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         default=50_000,
         description="Most rows one group commit writes; larger waits are split.",
     )
+    commit_gather_ms: float = Field(
+        default=2.0,
+        description=(
+            "Under concurrent load, how long the group-commit writer waits for more "
+            "requests before committing (more per commit, fewer commits; 0 disables)."
+        ),
+    )
     session_timeout_minutes: int = Field(
         default=30, description="Inactivity that ends a web/app session (GA4 default: 30)."
     )

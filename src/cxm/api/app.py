@@ -10,11 +10,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import cxm
 from cxm.api import auth_routes, collect_routes, consent_routes, privacy_routes, profiles_routes
+from cxm.api import identity_routes
 from cxm.api.errors import install_error_handlers
 from cxm.api.responses import FastJSONResponse
 from cxm.api.state import AppState
 from cxm.collect.ingest import Collector
 from cxm.collect.sources import WriteKeyCache
+from cxm.identity import BackgroundStitcher
 from cxm.settings import Settings, get_settings
 from cxm.store import Database, open_database
 from cxm.web.install import install_web
@@ -24,12 +26,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     owns_database = database is None
     db = database or open_database(settings.database_url)
-    collector = Collector(db, settings.max_event_bytes, settings.commit_max_rows)
+    collector = Collector(
+        db,
+        settings.max_event_bytes,
+        settings.commit_max_rows,
+        settings.commit_gather_ms / 1000,
+    )
     state = AppState(settings, db, collector, WriteKeyCache(db))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Stitches new events to profiles every ~0.5 s (identity_stitch_interval_seconds).
+        stitcher = BackgroundStitcher(db, settings.identity_stitch_interval_seconds).start()
         yield
+        stitcher.stop()
         collector.close()  # commit what is queued before the process exits
         if owns_database:
             db.close()
@@ -52,6 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     install_error_handlers(app)
     app.include_router(collect_routes.router)
+    app.include_router(identity_routes.router)
     app.include_router(privacy_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(profiles_routes.router)

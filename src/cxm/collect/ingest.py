@@ -86,10 +86,16 @@ def quarantine_row(
 class Collector:
     """Owns the group-commit writer for one process."""
 
-    def __init__(self, database: Database, max_event_bytes: int, commit_max_rows: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        max_event_bytes: int,
+        commit_max_rows: int,
+        commit_gather_seconds: float = 0.0,
+    ) -> None:
         self.database = database
         self.max_event_bytes = max_event_bytes
-        self._writer = GroupCommitWriter(database, commit_max_rows)
+        self._writer = GroupCommitWriter(database, commit_max_rows, commit_gather_seconds)
 
     def prepare_batch(
         self,

@@ -38,9 +38,12 @@ class WriterStopped(RuntimeError):
 
 
 class GroupCommitWriter:
-    def __init__(self, database: Database, max_rows: int = 50_000) -> None:
+    def __init__(
+        self, database: Database, max_rows: int = 50_000, gather_seconds: float = 0.0
+    ) -> None:
         self._database = database
         self._max_rows = max_rows
+        self._gather_seconds = gather_seconds
         self._queue: queue.Queue[_Submission | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="cxm-group-commit", daemon=True)
         self._stopped = threading.Event()
@@ -69,6 +72,7 @@ class GroupCommitWriter:
         self._thread.join()
 
     def _run(self) -> None:
+        concurrent = False
         while True:
             first = self._queue.get()
             if first is None:
@@ -76,9 +80,17 @@ class GroupCommitWriter:
             group = [first]
             rows = len(first.events)
             stop_after = False
+            # Under concurrency, wait a moment for the clients just answered to send
+            # again: a commit costs about the same for 1 or 50 requests (commit_delay).
+            deadline = time.monotonic() + (self._gather_seconds if concurrent else 0.0)
             while rows < self._max_rows:
                 try:
-                    more = self._queue.get_nowait()
+                    remaining = deadline - time.monotonic()
+                    more = (
+                        self._queue.get(timeout=remaining)
+                        if remaining > 0
+                        else self._queue.get_nowait()
+                    )
                 except queue.Empty:
                     break
                 if more is None:
@@ -86,6 +98,7 @@ class GroupCommitWriter:
                     break
                 group.append(more)
                 rows += len(more.events)
+            concurrent = len(group) > 1
             self._commit(group)
             if stop_after:
                 return

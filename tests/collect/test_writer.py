@@ -1,0 +1,68 @@
+"""The group-commit writer: shared commits under concurrency, failures reach every waiter."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from cxm.collect.messages import normalise_message
+from cxm.collect.sources import Source, create_source
+from cxm.collect.writer import GroupCommitWriter, WriterStopped
+from cxm.store import Database
+
+NOW = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def _row(source: Source, message_id: str) -> dict[str, object]:
+    message = {"type": "track", "userId": "u", "event": "E", "messageId": message_id}
+    return normalise_message(message, source=source, received_at=NOW)
+
+
+class CountingWriter(GroupCommitWriter):
+    commits = 0
+
+    def _commit(self, group):  # type: ignore[no-untyped-def]
+        CountingWriter.commits += 1
+        super()._commit(group)
+
+
+def test_concurrent_submissions_share_commits_and_all_are_stored(database: Database) -> None:
+    source = create_source(database, "web")
+    CountingWriter.commits = 0
+    writer = CountingWriter(database, gather_seconds=0.005)
+    barrier = threading.Barrier(16)
+
+    def submit(n: int) -> None:
+        barrier.wait()
+        for i in range(10):
+            writer.submit([_row(source, f"{n}-{i}")], [], source.source_id).result(timeout=10)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+    assert database.scalar("SELECT count(*) FROM events") == 160
+    assert CountingWriter.commits < 160
+
+
+def test_failed_commit_is_reported_and_the_writer_goes_on(database: Database) -> None:
+    source = create_source(database, "web")
+    writer = GroupCommitWriter(database)
+    broken = {**_row(source, "bad"), "timestamp": "not a time"}
+    with pytest.raises(Exception):  # noqa: B017 - any storage error must reach the caller
+        writer.submit([broken], [], source.source_id).result(timeout=10)
+    assert writer.submit([_row(source, "good")], [], source.source_id).result(timeout=10) == 1
+    writer.close()
+    assert database.query("SELECT message_id FROM events") == [("good",)]
+
+
+def test_closed_writer_refuses_new_work(database: Database) -> None:
+    source = create_source(database, "web")
+    writer = GroupCommitWriter(database)
+    writer.close()
+    with pytest.raises(WriterStopped):
+        writer.submit([_row(source, "late")], [], source.source_id)
