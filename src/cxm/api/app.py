@@ -9,8 +9,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 import cxm
-from cxm.api import auth_routes, collect_routes, consent_routes, privacy_routes, profiles_routes
-from cxm.api import identity_routes
+from cxm.api import (
+    auth_routes,
+    collect_routes,
+    consent_routes,
+    identity_routes,
+    privacy_routes,
+    profiles_routes,
+)
 from cxm.api.errors import install_error_handlers
 from cxm.api.responses import FastJSONResponse
 from cxm.api.state import AppState
