@@ -16,6 +16,7 @@ from cxm.collect.importers import ImportKind, ImportSummary, import_file
 from cxm.collect.sessions import build_sessions
 from cxm.collect.sources import get_or_create_source
 from cxm.demo.files import DemoFiles, ImportSpec
+from cxm.identity import resolve_identities
 from cxm.store import Database
 
 # Tables a demo load fills, in the order the summary shows them.
@@ -28,6 +29,7 @@ SUMMARY_TABLES = (
     "reviews",
     "sessions",
     "person_touch",
+    "profiles",
     "quarantine",
     "import_runs",
 )
@@ -81,6 +83,7 @@ def load(
         )
     sessions_began = time.perf_counter()
     build_sessions(database, timeout_minutes=session_timeout_minutes)
+    resolve_identities(database)  # the demo ends with profiles built
     now = time.perf_counter()
     return LoadResult(summaries, now - sessions_began, now - began)
 
