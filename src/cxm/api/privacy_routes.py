@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from cxm.api.errors import ApiError
 from cxm.api.state import AppState
-from cxm.auth.audit import NOT_FOUND, identifier_subject
+from cxm.auth.audit import INVALID, NOT_FOUND, identifier_subject
 from cxm.auth.deps import AuditRead, PrivacyErase, PrivacyExport, audit
 from cxm.privacy import PersonNotFound, SubjectError, erase_person, export_person, list_receipts
 
@@ -20,6 +20,10 @@ class EraseRequest(BaseModel):
     identifier: str = Field(
         description="Profile id, 'type:value' (email:ana@x.de, record:crm:CRM-1) or a bare value."
     )
+
+
+def _outcome(error: SubjectError) -> str:
+    return NOT_FOUND if isinstance(error, PersonNotFound) else INVALID
 
 
 def _refused(error: SubjectError) -> ApiError:
@@ -34,7 +38,7 @@ def export(identifier: str, request: Request, _: PrivacyExport) -> dict[str, Any
     try:
         document = export_person(AppState.of(request).database, identifier)
     except SubjectError as error:
-        audit(request, "privacy.export", subject, NOT_FOUND)
+        audit(request, "privacy.export", subject, _outcome(error))
         raise _refused(error) from None
     audit(request, "privacy.export", subject)
     return document
@@ -46,7 +50,7 @@ def erase(body: EraseRequest, request: Request, principal: PrivacyErase) -> dict
     try:
         receipt = erase_person(AppState.of(request).database, body.identifier, principal.actor)
     except SubjectError as error:
-        audit(request, "privacy.erase", subject, NOT_FOUND)
+        audit(request, "privacy.erase", subject, _outcome(error))
         raise _refused(error) from None
     audit(request, "privacy.erase", subject)
     return receipt.as_dict()

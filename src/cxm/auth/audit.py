@@ -16,6 +16,7 @@ from cxm.store import Database
 
 OK = "ok"
 NOT_FOUND = "not_found"
+INVALID = "invalid"
 DENIED = "denied"
 FAILED = "failed"
 
