@@ -12,7 +12,13 @@ from cxm.identity.linkage.apply import LinkageSummary, link_records
 from cxm.identity.lookup import Identifier, current_profile_id, find_profile_id, identifiers_of
 from cxm.identity.normalise import normalise_identifier
 from cxm.identity.resolve import ResolveSummary, resolve_identities
-from cxm.identity.reviews import LinkReview, accept_review, list_reviews, reject_review
+from cxm.identity.reviews import (
+    LinkReview,
+    accept_review,
+    list_reviews,
+    reject_review,
+    review_records,
+)
 from cxm.identity.stitch import StitchSummary, stitch_new
 from cxm.identity.unmerge import UnmergeResult, unmerge
 
@@ -35,6 +41,7 @@ __all__ = [
     "normalise_identifier",
     "reject_review",
     "resolve_identities",
+    "review_records",
     "stitch_new",
     "unmerge",
 ]

@@ -101,3 +101,21 @@ def reject_review(database: Database, review_id: str, decided_by: str | None = N
             "'review:rejected', ?)",
             [*ends[0], *ends[1], review.match_probability, datetime.now(UTC), review.profile_id],
         )
+
+
+def review_records(
+    database: Database, reviews: list[LinkReview]
+) -> dict[tuple[str, str], dict[str, str | None]]:
+    """The two customer records of each review, for a person to compare."""
+    keys = {(r.left_source, r.left_record_id) for r in reviews}
+    keys |= {(r.right_source, r.right_record_id) for r in reviews}
+    found: dict[tuple[str, str], dict[str, str | None]] = {}
+    for source, record_id in sorted(keys):
+        rows = database.query_dicts(
+            "SELECT first_name, last_name, email, phone, birth_date, address_line1, postcode, "
+            "city, country FROM customer_records WHERE source = ? AND record_id = ?",
+            [source, record_id],
+        )
+        if rows:
+            found[(source, record_id)] = rows[0]
+    return found

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
-from cxm.web import auth_pages, pages, preferences_pages, profiles_pages
+from cxm.web import auth_pages, identity_pages, pages, preferences_pages, profiles_pages
 from cxm.web.tracker import tracker_response
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -18,6 +18,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install_web(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(profiles_pages.router)
+    app.include_router(identity_pages.router)
     app.include_router(preferences_pages.router)
     auth_pages.install(app)
     # ECharts is ~1.1 MB; gzip brings it to about a third for remote browsers.
