@@ -172,3 +172,20 @@ def audit_list(
             e.outcome,
         )
     console.print(table)
+
+
+def demo_admin_link() -> str | None:
+    """For `cxm demo`: make sure an 'admin' user exists and return a one-time login link
+    (None when sign-in is switched off)."""
+    from cxm.auth import create_login_link_token, create_user, user_by_name
+    from cxm.store import open_database
+
+    settings = get_settings()
+    if not settings.auth_required:
+        return None
+    database = open_database(settings.database_url)
+    try:
+        user = user_by_name(database, "admin") or create_user(database, "admin", "admin")[0]
+        return login_url(create_login_link_token(database, user))
+    finally:
+        database.close()

@@ -96,9 +96,12 @@ def demo(
     )
     if no_serve:
         return
+    from cxm.cli.auth import demo_admin_link
     from cxm.cli.serve import run_server
 
     console.print(f"CXM serving the demo on http://{settings.host}:{settings.port}/")
+    if link := demo_admin_link():
+        console.print(f"sign in as admin (one-time link, valid for an hour): {link}")
     run_server(settings)
 
 
