@@ -7,9 +7,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cxm.cli.auth import audit_app, keys_app, users_app
+from cxm.cli.consent import consent_app, preference_link_command
 from cxm.cli.identity import export_app, identity_app
 from cxm.cli.operations import quarantine_app, sessions_app
 from cxm.cli.privacy import privacy_app
+from cxm.cli.profiles import profiles_app
 from cxm.settings import get_settings
 
 app = typer.Typer(
@@ -32,6 +34,9 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(profiles_app, name="profiles")
+app.add_typer(consent_app, name="consent")
+privacy_app.command("link")(preference_link_command)
 console = Console()
 errors = Console(stderr=True)
 
