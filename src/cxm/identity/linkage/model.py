@@ -106,15 +106,20 @@ def score_pairs(
     tell("training: prior")
     try:
         linker.training.estimate_probability_two_random_records_match(PRIOR_RULES, recall=0.6)
-    except Exception:
+    except Exception:  # tiny inputs: keep Splink's default prior
         logging.getLogger(__name__).info("prior estimation failed; default prior kept")
+    prior = linker._settings_obj._probability_two_random_records_match
+    if not 0 < prior < 1:
+        # No exact e-mail/phone matches to count: assume each record has about one
+        # duplicate among the others, the usual order of magnitude for customer data.
+        linker._settings_obj._probability_two_random_records_match = 1 / records.num_rows
     tell("training: u (random sampling)")
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=7)
     for rule in TRAINING_RULES:
         tell(f"training: m (EM blocked on {rule})")
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception:
+        except Exception:  # EM needs enough pairs; the priors stand otherwise
             logging.getLogger(__name__).info("EM blocked on %s failed; priors kept", rule)
     tell("scoring pairs")
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
