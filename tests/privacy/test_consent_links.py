@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -67,3 +68,11 @@ def test_form_token_is_bound_to_its_link(database: Database) -> None:
     assert form_token_valid(database, "token-a", one, SETTINGS)
     assert not form_token_valid(database, "token-b", one, SETTINGS)
     assert not form_token_valid(database, "token-a", "0" * len(one), SETTINGS)
+
+
+def test_link_holds_no_personal_data(database: Database) -> None:
+    add_profile(database, "p-1", [("email", "ana@example.de")])
+    token = make_link_token(database, "ana@example.de", SETTINGS)
+    payload = base64.urlsafe_b64decode(token.split(".")[0] + "==")
+    assert b"ana" not in payload and b"example" not in payload
+    assert read_link_token(database, token, SETTINGS).identifier == "email:ana@example.de"

@@ -1,6 +1,7 @@
 """Signed, expiring links to the hosted preference centre, and their form's CSRF field.
 
-A link carries the profile id and the identifier it was made for, signed with
+A link carries the profile id and a keyed hash of the identifier it was made for
+(so the URL holds no e-mail address or phone number), signed with
 HMAC-SHA256 (``itsdangerous``) under the app's signing key (``CXM_SECRET_KEY``, or
 one generated on first use and kept in the database, see ``cxm.auth.keyring``) and
 a salt of its own, so a preference link can never serve as a login cookie or the
@@ -58,8 +59,28 @@ def make_link_token(database: Database, identifier: str, settings: Settings | No
     subject = resolve_subject(database, identifier)
     if subject is None:
         raise ConsentError("identifier", f"no profile is known by {identifier!r}", unknown=True)
-    payload = {"p": subject.profile_id, "i": subject.identifier}
+    payload = {
+        "p": subject.profile_id,
+        "h": _identifier_hash(database, subject.identifier, settings),
+    }
     return str(_serializer(database, settings).dumps(payload))
+
+
+def _identifier_hash(database: Database, identifier: str, settings: Settings) -> str:
+    key = _key(database, settings).encode()
+    return hmac.new(key, b"cxm.link-identifier:" + identifier.encode(), "sha256").hexdigest()[:20]
+
+
+def _identifier_for(database: Database, profile_id: str, hashed: str, settings: Settings) -> str:
+    """Which of the person's identifiers the link was made for (``profile:<id>`` when it
+    is no longer theirs, e.g. after an unmerge)."""
+    from cxm.identity import identifiers_of
+
+    for known in identifiers_of(database, profile_id):
+        label = f"{known.id_type}:{known.id_value}"
+        if hmac.compare_digest(_identifier_hash(database, label, settings), hashed):
+            return label
+    return f"profile:{profile_id}"
 
 
 def preference_link(
@@ -87,7 +108,8 @@ def read_link_token(
         raise LinkError("this link is not valid") from error
     if not isinstance(payload, dict) or not isinstance(payload.get("p"), str):
         raise LinkError("this link is not valid")
-    return LinkSubject(payload["p"], str(payload.get("i", "")))
+    identifier = _identifier_for(database, payload["p"], str(payload.get("h", "")), settings)
+    return LinkSubject(payload["p"], identifier)
 
 
 def form_token(database: Database, token: str, settings: Settings | None = None) -> str:
