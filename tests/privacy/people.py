@@ -7,6 +7,7 @@ shared device both used.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -295,7 +296,7 @@ def load_people(database: Database) -> None:
 
 
 def occurrences(database: Database, value: str) -> list[str]:
-    """Every table.column whose text contains ``value`` (case-insensitive)."""
+    """Every table.column whose text contains ``value`` as a token (case-insensitive)."""
     return scan(database, [value])[value]
 
 
@@ -311,14 +312,18 @@ def scan(database: Database, values: list[str]) -> dict[str, list[str]]:
     by_table: dict[str, list[str]] = {}
     for table, column in rows:
         by_table.setdefault(table, []).append(column)
-    wanted = {value: value.lower() for value in values}
+    # Whole tokens only: shop id '1000037' must not match order id 'W1000037'.
+    wanted = {
+        value: re.compile(rf"(?<![0-9a-z]){re.escape(value.lower())}(?![0-9a-z])")
+        for value in values
+    }
     found: dict[str, list[str]] = {value: [] for value in values}
     for table, columns in by_table.items():
         select = ", ".join(f"lower(CAST({c} AS TEXT))" for c in columns)
         texts = database.query(f"SELECT {select} FROM {table}")
         for index, column in enumerate(columns):
             cells = [row[index] for row in texts if row[index] is not None]
-            for value, lowered in wanted.items():
-                if any(lowered in cell for cell in cells):
+            for value, pattern in wanted.items():
+                if any(pattern.search(cell) for cell in cells):
                     found[value].append(f"{table}.{column}")
     return found
