@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from cxm.auth.keyring import signing_key
 from cxm.privacy.consent_check import may_contact
 from cxm.privacy.consent_links import make_link_token
 from cxm.privacy.preferences import get_preferences
@@ -112,3 +115,19 @@ def test_preference_centre_forged_and_expired_links_are_4xx(site: Site, link: st
     # A link made under another key is as good as forged.
     foreign = make_link_token(site.database, "p-1", Settings(secret_key="other"))
     assert httpx.get(f"{site.url}/preferences/{foreign}").status_code == 400
+
+
+class _MonthOldSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 31 * 86400
+
+
+def test_preference_centre_expired_link_is_410(site: Site, link: str) -> None:
+    key = signing_key(site.database, "")
+    old = URLSafeTimedSerializer(key, salt="cxm.preference-centre", signer=_MonthOldSigner)
+    token = old.dumps({"p": "p-1", "h": ""})
+    response = httpx.get(f"{site.url}/preferences/{token}", headers={"Accept-Language": "de"})
+    assert response.status_code == 410
+    assert "abgelaufen" in response.text
+    posted = httpx.post(f"{site.url}/preferences/{token}", data={"consent.marketing.email": "on"})
+    assert posted.status_code == 410 and _ledger(site) == []
