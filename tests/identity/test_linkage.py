@@ -19,7 +19,11 @@ LAST = ["Johnson", "Anderson", "Schneider", "Weber", "Jones", "Fischer", "Taylor
         "Wright", "Hoffmann", "Walker", "Richter", "Hughes", "Krause", "Clarke"]  # fmt: skip
 NICK = {"Daniel": "Danny", "Margaret": "Maggie", "Thomas": "Tom", "Rebecca": "Becky",
         "Michael": "Mike", "William": "Bill"}  # fmt: skip
-HAN = [("梓萱", "许", "Zixuan", "Xu"), ("晓明", "张", "Xiaoming", "Zhang"), ("霞", "韩", "Xia", "Han")]
+HAN = [
+    ("梓萱", "许", "Zixuan", "Xu"),
+    ("晓明", "张", "Xiaoming", "Zhang"),
+    ("霞", "韩", "Xia", "Han"),
+]
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -71,7 +75,9 @@ def test_linkage_links_corrupted_records_with_high_precision(
 
     summary = link_records(database)
 
-    owner = dict(database.query("SELECT record_id, profile_id FROM customer_records"))
+    owner: dict[str, str] = dict(
+        database.query("SELECT record_id, profile_id FROM customer_records")
+    )
     truth = {(f"C{r['id'][1:]}", r["id"]) for r in till}
     found = {
         (a, b)

@@ -60,7 +60,9 @@ def test_unmerge_restores_both_profiles_and_rows(database: Database, tmp_path: P
     assert find_profile_id(database, "email:ana@x.de") == crm
     assert profile_of_event(database, "e0") == shop
     assert profile_of_event(database, "e1") == shop
-    owners = dict(database.query("SELECT record_id, profile_id FROM customer_records"))
+    owners: dict[str, str] = dict(
+        database.query("SELECT record_id, profile_id FROM customer_records")
+    )
     assert owners == {"C-1": crm, "S-1": shop}
     assert database.scalar("SELECT undone_at FROM merges") is not None
     # The cut link does not merge them again when it is seen again.
