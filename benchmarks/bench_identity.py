@@ -31,15 +31,74 @@ TARGETS = {
     "F1": ">= 0.99 for two-source linkage of clean-ish records",
     "seconds": "1,000,000 records resolved probabilistically in <= 120 s",
 }
-FIRST = (
-    "Daniel Margaret Thomas Anna Rebecca Michael Sophie Lukas Emily Jonas William Laura Felix "
-    "Hannah Oliver Mia Noah Lea Paul Emma Jack Olivia Harry Amelia Ben Clara Max Ida Leon Ella"
-).split()
-LAST = (
-    "Johnson Anderson Schneider Weber Jones Fischer Taylor Becker Wright Hoffmann Walker Richter "
-    "Hughes Krause Clarke Wagner Smith Meyer Brown Wolf Davies Koch Evans Bauer Wilson Klein "
-    "Thomas Schulz Roberts Lange Green Braun Hall Neumann"
-).split()
+FIRST = [
+    "Daniel",
+    "Margaret",
+    "Thomas",
+    "Anna",
+    "Rebecca",
+    "Michael",
+    "Sophie",
+    "Lukas",
+    "Emily",
+    "Jonas",
+    "William",
+    "Laura",
+    "Felix",
+    "Hannah",
+    "Oliver",
+    "Mia",
+    "Noah",
+    "Lea",
+    "Paul",
+    "Emma",
+    "Jack",
+    "Olivia",
+    "Harry",
+    "Amelia",
+    "Ben",
+    "Clara",
+    "Max",
+    "Ida",
+    "Leon",
+    "Ella",
+]
+LAST = [
+    "Johnson",
+    "Anderson",
+    "Schneider",
+    "Weber",
+    "Jones",
+    "Fischer",
+    "Taylor",
+    "Becker",
+    "Wright",
+    "Hoffmann",
+    "Walker",
+    "Richter",
+    "Hughes",
+    "Krause",
+    "Clarke",
+    "Wagner",
+    "Smith",
+    "Meyer",
+    "Brown",
+    "Wolf",
+    "Davies",
+    "Koch",
+    "Evans",
+    "Bauer",
+    "Wilson",
+    "Klein",
+    "Thomas",
+    "Schulz",
+    "Roberts",
+    "Lange",
+    "Green",
+    "Braun",
+    "Hall",
+    "Neumann",
+]
 
 
 def graph_components(links: int, seed: int = 1) -> dict[str, Any]:
