@@ -69,7 +69,7 @@ def add_record(
 
 def add_event(
     database: Database,
-    profile_id: str,
+    profile_id: str | None,
     at: datetime,
     *,
     type: str = "track",
@@ -79,14 +79,16 @@ def add_event(
     channel: str = "web",
     source_id: str = "src-test",
     page_url: str | None = None,
+    anonymous_id: str | None = None,
+    user_id: str | None = None,
 ) -> str:
     message_id = message_id or uuid.uuid4().hex
     key = str(uuid.UUID(hashlib.md5(f"{source_id}\x1f{message_id}".encode()).hexdigest()))
     json_type = _json_type(database)
     database.execute(
         "INSERT INTO events (event_key, source_id, message_id, type, event, timestamp, "
-        "received_at, channel, page_url, traits, raw, profile_id) VALUES "
-        f"(CAST(? AS UUID), ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS {json_type}), "
+        "received_at, channel, page_url, anonymous_id, user_id, traits, raw, profile_id) VALUES "
+        f"(CAST(? AS UUID), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS {json_type}), "
         f"CAST(? AS {json_type}), ?)",
         [
             key,
@@ -98,6 +100,8 @@ def add_event(
             at,
             channel,
             page_url,
+            anonymous_id,
+            user_id,
             orjson.dumps(traits).decode() if traits else None,
             "{}",
             profile_id,

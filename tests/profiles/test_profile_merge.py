@@ -1,0 +1,79 @@
+"""With real identity stitching: when two profiles turn out to be one person, the
+merged profile shows both sides' traits, timeline, consent and preferences."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cxm.identity import find_profile_id, stitch_new
+from cxm.privacy.consent import record_consent
+from cxm.privacy.consent_check import may_contact
+from cxm.privacy.preferences import check_preferences, get_preferences, save_preferences
+from cxm.profiles import get_profile
+from cxm.store import Database
+from tests.profiles.people import NOW, add_event
+
+
+def test_merge_brings_traits_timeline_consent_together(database: Database) -> None:
+    add_event(
+        database, None, NOW - timedelta(days=3), type="page", event="Home", anonymous_id="anon-1"
+    )
+    add_event(
+        database,
+        None,
+        NOW - timedelta(days=2),
+        type="identify",
+        event=None,
+        user_id="u-1",
+        traits={"firstName": "Mei", "email": "mei@example.cn"},
+    )
+    stitch_new(database)
+    browser = find_profile_id(database, "anonymous_id:anon-1")
+    customer = find_profile_id(database, "user_id:u-1")
+    assert browser and customer and browser != customer
+    record_consent(
+        database,
+        "anonymous_id:anon-1",
+        "analytics",
+        "*",
+        "granted",
+        source="tracker",
+        at=NOW - timedelta(days=3),
+    )
+    record_consent(
+        database,
+        "user_id:u-1",
+        "marketing",
+        "email",
+        "granted",
+        source="signup",
+        at=NOW - timedelta(days=2),
+    )
+    save_preferences(database, "u-1", check_preferences(["offers"], language="zh"), source="t")
+
+    # The browser signs in: one identify call links the two.
+    add_event(
+        database,
+        None,
+        NOW - timedelta(days=1),
+        type="identify",
+        event=None,
+        anonymous_id="anon-1",
+        user_id="u-1",
+    )
+    stitch_new(database)
+
+    merged = get_profile(database, "anonymous_id:anon-1", now=NOW)
+    assert merged is not None
+    assert merged.profile_id == find_profile_id(database, "user_id:u-1")
+    assert merged.trait("first_name") == "Mei"
+    assert {(c.purpose, c.status) for c in merged.consent} == {
+        ("analytics", "granted"),
+        ("marketing", "granted"),
+    }
+    assert merged.preferences.language == "zh"
+    assert merged.timeline is not None
+    assert {e.title for e in merged.timeline.entries} >= {"Viewed Home", "Identified"}
+    # Old ids keep answering, and "may I?" sees the merged ledger.
+    assert may_contact(database, browser, "marketing", "email").allowed
+    assert get_preferences(database, merged.profile_id).topics == ("offers",)
