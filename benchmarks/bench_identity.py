@@ -27,9 +27,10 @@ from cxm.identity.linkage.records import features_of
 
 TITLE = "Identity (Super ID)"
 TARGETS = {
-    "links/s": "1,000,000 identifier links stitched in <= 10 s",
+    "graph seconds": "1,000,000 identifier links stitched in <= 10 s",
+    "pass seconds": "(same target; the full pass adds SQL reads and writes)",
     "F1": ">= 0.99 for two-source linkage of clean-ish records",
-    "seconds": "1,000,000 records resolved probabilistically in <= 120 s",
+    "linkage seconds": "1,000,000 records resolved probabilistically in <= 120 s",
 }
 FIRST = [
     "Daniel",
@@ -137,7 +138,7 @@ def graph_components(links: int, seed: int = 1) -> dict[str, Any]:
     took = time.perf_counter() - began
     return {
         "links": len(left),
-        "seconds": round(took, 2),
+        "graph seconds": round(took, 2),
         "links/s": int(len(left) / took),
         "merges": len(result.merges),
         "refused": len(result.refused),
@@ -186,7 +187,7 @@ def stitch_events(events: int, seed: int = 3) -> dict[str, Any]:
     took = time.perf_counter() - began
     links = int(database.scalar("SELECT count(*) FROM identity_links"))
     database.close()
-    return {"events": events, "links": links, "seconds": round(took, 1),
+    return {"events": events, "links": links, "pass seconds": round(took, 1),
             "links/s": int(links / took), "profiles": summary.profiles_new}  # fmt: skip
 
 
@@ -267,7 +268,11 @@ def linkage(people: int, threshold: float = 0.99) -> dict[str, Any]:
     scored = score_pairs(data.features, "duckdb", threshold)
     took = time.perf_counter() - began
     predicted = _clusters(table.num_rows, ((p.left, p.right) for p in scored))
-    return {"records": table.num_rows, "seconds": round(took, 1), **pairwise(truth, predicted)}
+    return {
+        "records": table.num_rows,
+        "linkage seconds": round(took, 1),
+        **pairwise(truth, predicted),
+    }
 
 
 def demo_truth() -> dict[str, Any]:
