@@ -33,6 +33,7 @@ def test_search_by_name_in_either_order(database: Database) -> None:
     assert _ids(database, "ana silva") == ["p-ana"]
     assert _ids(database, "Silva Ana") == ["p-ana"]
     assert _ids(database, "韩桂英") == ["p-han"]
+    assert _ids(database, "韩") == ["p-han"]  # one Han character is a surname
 
 
 def test_search_by_email_prefix_and_phone(database: Database) -> None:

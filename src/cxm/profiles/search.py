@@ -13,6 +13,7 @@ from cxm.store import Database
 
 MAX_LIMIT = 100
 _MIN_QUERY = 2
+_CJK_START = 0x2E80
 
 
 class SearchError(ValueError):
@@ -99,7 +100,9 @@ def search_profiles(database: Database, query: str, limit: int = 20) -> list[Pro
     from cxm.identity import find_profile_id
 
     text = " ".join(query.split())
-    if len(text) < _MIN_QUERY:
+    # One Han character is a whole surname (李, 王); one Latin letter is not a search.
+    wide = any(ord(char) >= _CJK_START for char in text)
+    if len(text) < (1 if wide else _MIN_QUERY):
         raise SearchError("q", f"type at least {_MIN_QUERY} characters")
     if not 1 <= limit <= MAX_LIMIT:
         raise SearchError("limit", f"must be between 1 and {MAX_LIMIT}")
