@@ -53,7 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tips": "Care tips and guides",
     },
     "de": {
-        "title": "Ihre Kommunikationseinstellungen",
+        "title": "Ihre Kommunikations\u00adeinstellungen",
         "intro": "Legen Sie fest, was wir mit Ihren Daten tun und wie wir Sie kontaktieren "
         "dürfen. Sie können das jederzeit ändern.",
         "consent": "Was Sie erlauben",
