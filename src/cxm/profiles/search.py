@@ -48,15 +48,18 @@ def _identifier_matches(database: Database, query: str, limit: int) -> list[tupl
 
 
 def _name_matches(database: Database, query: str, limit: int) -> list[tuple[str, str]]:
-    pattern = "%" + _like(" ".join(query.lower().split())) + "%"
+    # One haystack per record holds both name orders and the CJK spelling without a
+    # space; strpos (in DuckDB and PostgreSQL alike) needs no LIKE escaping.
+    needle = " ".join(query.lower().split())
+    first, last = "lower(coalesce(first_name, ''))", "lower(coalesce(last_name, ''))"
+    haystack = (
+        f"{first} || ' ' || {last} || '|' || {last} || ' ' || {first} || '|' || {last} || {first}"
+    )
     rows = database.query(
         "SELECT DISTINCT profile_id, first_name, last_name FROM customer_records "
-        "WHERE profile_id IS NOT NULL AND ("
-        "lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ? ESCAPE '\\' "
-        "OR lower(coalesce(last_name, '') || ' ' || coalesce(first_name, '')) LIKE ? ESCAPE '\\' "
-        "OR lower(coalesce(last_name, '') || coalesce(first_name, '')) LIKE ? ESCAPE '\\') "
+        f"WHERE profile_id IS NOT NULL AND strpos({haystack}, ?) > 0 "
         "ORDER BY profile_id LIMIT ?",
-        [pattern, pattern, pattern, limit],
+        [needle, limit],
     )
     return [(str(r[0]), f"name:{' '.join(p for p in (r[1], r[2]) if p)}") for r in rows]
 

@@ -45,3 +45,5 @@ CREATE TABLE preference_entries (
 /*postgresql*/ CREATE INDEX profile_lookup_reviews ON reviews (profile_id, posted_at);
 /*postgresql*/ CREATE INDEX profile_lookup_consent ON consent_ledger (profile_id);
 /*postgresql*/ CREATE INDEX profile_lookup_preferences ON preference_entries (profile_id);
+-- Prefix search (ana.si%, +49151%) and bare-value lookups by identifier value alone.
+/*postgresql*/ CREATE INDEX profile_search_identifier_values ON identifiers (id_value text_pattern_ops);
