@@ -113,10 +113,12 @@ def test_navigation_links_only_pages_that_exist() -> None:
     install_web(app)
     links = {link.label: link for link in navigation_for(app, "/")}
     assert links["Overview"].available and links["Overview"].current
-    assert not links["Profiles"].available
+    assert links["Profiles"].available
+    # Surveys belong to a later issue: greyed out until a route serves the path.
+    assert not links["Surveys"].available
 
-    @app.get("/profiles")
-    def profiles() -> str:
+    @app.get("/surveys")
+    def surveys() -> str:
         return "later issue"
 
-    assert {link.label: link for link in navigation_for(app, "/")}["Profiles"].available
+    assert {link.label: link for link in navigation_for(app, "/")}["Surveys"].available
