@@ -87,3 +87,16 @@ def test_privacy_link_prints_a_working_signed_link(database_file: Path) -> None:
         database.close()
     assert subject.profile_id == "p-ana"
     assert cxm("privacy", "link", "ghost@example.de")[0] == 1
+
+
+def test_consent_adopt_reports_counts_and_unreadable_values(database_file: Path) -> None:
+    database = open_database(f"duckdb:///{database_file}")
+    add_profile(database, "p-1", [("record:crm", "C1")])
+    add_record(database, "p-1", "crm", "C1", traits={"marketing_opt_in": "true"})
+    add_profile(database, "p-2", [("record:crm", "C2")])
+    add_record(database, "p-2", "crm", "C2", traits={"marketing_opt_in": "perhaps"})
+    database.close()
+    code, output = cxm("consent", "adopt", "crm", "marketing_opt_in")
+    assert code == 1 and "1 granted" in output and "'perhaps' ×1" in output
+    code, output = cxm("consent", "adopt", "crm", "marketing_opt_in", "--purpose", "spam")
+    assert code == 2 and "purpose" in output

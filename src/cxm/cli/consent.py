@@ -102,6 +102,39 @@ def show(identifier: str = typer.Argument(..., help="Any identifier of the perso
     console.print(table)
 
 
+@consent_app.command("adopt")
+def adopt(
+    source: str = typer.Argument(..., help="Customer-record source, e.g. 'crm'."),
+    trait: str = typer.Argument(..., help="The record's yes/no flag, e.g. 'marketing_opt_in'."),
+    purpose: str = typer.Option("marketing", help="What the flag allowed."),
+    channel: str = typer.Option("email", help="Through which channel (or *)."),
+    wording: str = typer.Option(None, help="Version of the text the source system showed."),
+) -> None:
+    """Adopt a source system's opt-in flags into the ledger (run after identity resolve)."""
+    from cxm.privacy.consent import ConsentError
+    from cxm.privacy.consent_import import adopt_record_opt_ins
+    from cxm.store import open_database
+
+    database = open_database(get_settings().database_url)
+    try:
+        summary = adopt_record_opt_ins(
+            database, source, trait, purpose, channel, wording_version=wording
+        )
+    except ConsentError as error:
+        raise _fail(error.field, error.reason, 2) from None
+    finally:
+        database.close()
+    console.print(
+        f"{summary.records:,} {source} records: {summary.granted:,} granted, "
+        f"{summary.denied:,} denied, {summary.unchanged:,} unchanged, "
+        f"{summary.without_flag:,} without {trait}, {summary.not_stitched:,} not on a profile yet"
+    )
+    if summary.unreadable:
+        shown = ", ".join(f"{v!r} ×{n}" for v, n in sorted(summary.unreadable.items()))
+        errors.print(f"[yellow]not yes/no, left out:[/yellow] {shown}")
+        raise typer.Exit(1)
+
+
 def preference_link_command(
     identifier: str = typer.Argument(..., help="Any identifier of the person."),
     base_url: str = typer.Option(
