@@ -41,7 +41,8 @@ def _ledger(site: Site) -> list[tuple[object, ...]]:
 def test_preference_centre_speaks_the_browsers_language(link: str) -> None:
     german = httpx.get(link, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
     assert german.status_code == 200
-    assert "Ihre Kommunikations\u00adeinstellungen" in german.text and '<html lang="de">' in german.text
+    assert "Ihre Kommunikations\u00adeinstellungen" in german.text
+    assert '<html lang="de">' in german.text
     chinese = httpx.get(link, params={"lang": "zh"})
     assert "您的沟通偏好" in chinese.text
     assert german.headers["cache-control"] == "no-store"

@@ -164,8 +164,8 @@ class DuckDBDatabase(Database):
         return columns, cursor.fetchall()
 
     def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-        # duckdb 1.5 returns a RecordBatchReader from .arrow(); fetch_arrow_table is the table.
-        return self._cursor().execute(sql, list(params)).fetch_arrow_table()
+        # duckdb 1.5 returns a RecordBatchReader from .arrow(); to_arrow_table is the table.
+        return self._cursor().execute(sql, list(params)).to_arrow_table()
 
     def append(
         self, table: str, data: pa.Table, conflict_columns: Sequence[str] | None = None
