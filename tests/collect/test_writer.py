@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pytest
 
 from cxm.collect.messages import normalise_message
+from cxm.collect.rows import events_table
 from cxm.collect.sources import Source, create_source
 from cxm.collect.writer import GroupCommitWriter, WriterStopped
 from cxm.store import Database
@@ -18,6 +20,10 @@ NOW = datetime(2026, 2, 1, tzinfo=UTC)
 def _row(source: Source, message_id: str) -> dict[str, object]:
     message = {"type": "track", "userId": "u", "event": "E", "messageId": message_id}
     return normalise_message(message, source=source, received_at=NOW)
+
+
+def _table(source: Source, message_id: str) -> pa.Table:
+    return events_table([_row(source, message_id)])
 
 
 class CountingWriter(GroupCommitWriter):
@@ -37,7 +43,7 @@ def test_concurrent_submissions_share_commits_and_all_are_stored(database: Datab
     def submit(n: int) -> None:
         barrier.wait()
         for i in range(10):
-            writer.submit([_row(source, f"{n}-{i}")], [], source.source_id).result(timeout=10)
+            writer.submit(_table(source, f"{n}-{i}"), [], source.source_id).result(timeout=10)
 
     threads = [threading.Thread(target=submit, args=(n,)) for n in range(16)]
     for thread in threads:
@@ -52,10 +58,11 @@ def test_concurrent_submissions_share_commits_and_all_are_stored(database: Datab
 def test_failed_commit_is_reported_and_the_writer_goes_on(database: Database) -> None:
     source = create_source(database, "web")
     writer = GroupCommitWriter(database)
-    broken = {**_row(source, "bad"), "timestamp": "not a time"}
+    # Same key column, different type: the commit fails inside the database.
+    broken = _table(source, "bad").set_column(0, "event_key", pa.array(["not-a-uuid"]))
     with pytest.raises(Exception):  # noqa: B017 - any storage error must reach the caller
-        writer.submit([broken], [], source.source_id).result(timeout=10)
-    assert writer.submit([_row(source, "good")], [], source.source_id).result(timeout=10) == 1
+        writer.submit(broken, [], source.source_id).result(timeout=10)
+    assert writer.submit(_table(source, "good"), [], source.source_id).result(timeout=10) == 1
     writer.close()
     assert database.query("SELECT message_id FROM events") == [("good",)]
 
@@ -65,4 +72,4 @@ def test_closed_writer_refuses_new_work(database: Database) -> None:
     writer = GroupCommitWriter(database)
     writer.close()
     with pytest.raises(WriterStopped):
-        writer.submit([_row(source, "late")], [], source.source_id)
+        writer.submit(_table(source, "late"), [], source.source_id)

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from cxm.collect.messages import InvalidMessage, normalise_message
+from cxm.collect.rows import events_table
 from cxm.collect.sources import Source
 from cxm.collect.writer import GroupCommitWriter
 from cxm.store import Database
@@ -165,7 +166,7 @@ class Collector:
     def commit(
         self, events: list[dict[str, object]], quarantined: list[dict[str, object]], source: Source
     ) -> Future[int]:
-        return self._writer.submit(events, quarantined, source.source_id)
+        return self._writer.submit(events_table(events), quarantined, source.source_id)
 
     def close(self) -> None:
         self._writer.close()

@@ -43,6 +43,9 @@ def _insert_sql(
     return sql
 
 
+_CHECKPOINT_THRESHOLD = "128MB"
+
+
 class _DuckTransaction(Transaction):
     def __init__(self, cursor: duckdb.DuckDBPyConnection, database: DuckDBDatabase) -> None:
         self._cursor = cursor
@@ -133,6 +136,11 @@ class DuckDBDatabase(Database):
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._connection = duckdb.connect(path)
+        # DuckDB checkpoints (compresses the WAL into the file) every 16 MB of WAL by
+        # default; at ~1 KB per event that made COMMIT a quarter of ingest time.
+        # 128 MB measured +56% commit throughput; replaying that much WAL after a
+        # crash takes seconds.
+        self._connection.execute(f"SET checkpoint_threshold = '{_CHECKPOINT_THRESHOLD}'")
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._lock = threading.Lock()
