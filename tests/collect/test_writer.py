@@ -73,3 +73,12 @@ def test_closed_writer_refuses_new_work(database: Database) -> None:
     writer.close()
     with pytest.raises(WriterStopped):
         writer.submit(_table(source, "late"), [], source.source_id)
+
+
+def test_submission_with_only_quarantined_rows_commits(database: Database) -> None:
+    source = create_source(database, "web")
+    writer = GroupCommitWriter(database)
+    assert writer.submit([], [], source.source_id).result(timeout=10) == 0
+    assert writer.submit(_table(source, "after"), [], source.source_id).result(timeout=10) == 1
+    writer.close()
+    assert database.scalar("SELECT count(*) FROM events") == 1

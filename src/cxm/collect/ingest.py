@@ -39,6 +39,8 @@ class PreparedBatch:
     errors: list[MessageError]
 
 
+# From this many events a request builds its own Arrow table (see GroupCommitWriter.submit).
+_ARROW_IN_CALLER_ROWS = 64
 _ENVELOPE_KEYS = frozenset({"context", "integrations", "sentAt"})
 
 
@@ -166,7 +168,8 @@ class Collector:
     def commit(
         self, events: list[dict[str, object]], quarantined: list[dict[str, object]], source: Source
     ) -> Future[int]:
-        return self._writer.submit(events_table(events), quarantined, source.source_id)
+        rows = events_table(events) if len(events) >= _ARROW_IN_CALLER_ROWS else events
+        return self._writer.submit(rows, quarantined, source.source_id)
 
     def close(self) -> None:
         self._writer.close()

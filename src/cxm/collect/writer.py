@@ -16,10 +16,11 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeAlias
 
 import pyarrow as pa
 
-from cxm.collect.rows import EVENT_KEY, quarantine_table
+from cxm.collect.rows import EVENT_KEY, events_table, quarantine_table
 from cxm.store import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,23 @@ log = logging.getLogger(__name__)
 _LAST_SEEN_EVERY_SECONDS = 10.0
 
 
+EventRows: TypeAlias = pa.Table | list[dict[str, object]]
+
+
 @dataclass
 class _Submission:
-    events: pa.Table
+    events: EventRows
     quarantined: list[dict[str, object]]
     source_id: str
     done: Future[int] = field(default_factory=Future)
+
+
+def _one_table(group: list[_Submission]) -> pa.Table:
+    tables = [s.events for s in group if isinstance(s.events, pa.Table)]
+    loose = [row for s in group if isinstance(s.events, list) for row in s.events]
+    if loose or not tables:
+        tables.append(events_table(loose))
+    return pa.concat_tables(tables)
 
 
 class WriterStopped(RuntimeError):
@@ -54,14 +66,16 @@ class GroupCommitWriter:
 
     def submit(
         self,
-        events: pa.Table,
+        events: EventRows,
         quarantined: list[dict[str, object]],
         source_id: str,
     ) -> Future[int]:
         """Queue rows for the next commit; the future resolves once they are durable.
 
-        Callers build the Arrow table themselves: that Python work then overlaps
-        with this thread's commit, most of which runs in DuckDB without the GIL.
+        Large submissions should come as an Arrow table built by the caller: that
+        Python work then overlaps this thread's commit, most of which runs in DuckDB
+        without the GIL. Single events come as rows and are converted here together,
+        because a one-row Arrow table per request costs more than it saves.
         """
         if self._stopped.is_set():
             raise WriterStopped("the writer is shut down")
@@ -84,7 +98,7 @@ class GroupCommitWriter:
             if first is None:
                 return
             group = [first]
-            rows = first.events.num_rows
+            rows = len(first.events)
             stop_after = False
             # Under concurrency, wait a moment for the clients just answered to send
             # again: a commit costs about the same for 1 or 50 requests (commit_delay).
@@ -103,31 +117,32 @@ class GroupCommitWriter:
                     stop_after = True
                     break
                 group.append(more)
-                rows += more.events.num_rows
+                rows += len(more.events)
             concurrent = len(group) > 1
             self._commit(group)
             if stop_after:
                 return
 
     def _commit(self, group: list[_Submission]) -> None:
-        events = pa.concat_tables([s.events for s in group])
-        quarantined = [row for s in group for row in s.quarantined]
+        rows = sum(len(s.events) for s in group)
         try:
+            # Inside the try: whatever fails here must reach the waiting requests,
+            # never end this thread.
+            events = _one_table(group)
+            quarantined = [row for s in group for row in s.quarantined]
             with self._database.transaction() as tx:
                 stored = tx.append("events", events, EVENT_KEY)
                 if quarantined:
                     tx.append("quarantine", quarantine_table(quarantined))
                 self._touch_sources(tx, {s.source_id for s in group})
         except Exception as error:  # every waiting request must hear about the failure
-            log.exception("group commit of %d events failed", events.num_rows)
+            log.exception("group commit of %d events failed", rows)
             for submission in group:
                 submission.done.set_exception(error)
             return
         for submission in group:
-            submission.done.set_result(submission.events.num_rows)
-        log.debug(
-            "committed %d events (%d new) in %d requests", events.num_rows, stored, len(group)
-        )
+            submission.done.set_result(len(submission.events))
+        log.debug("committed %d events (%d new) in %d requests", rows, stored, len(group))
 
     def _touch_sources(self, tx: Transaction, source_ids: set[str]) -> None:
         now = time.monotonic()
