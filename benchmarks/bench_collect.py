@@ -27,6 +27,26 @@ TARGETS = {
     "p99_ms": "< 50 ms",
 }
 
+NOTES = """
+What limits these figures (py-spy profiles of the server under this load; details in
+ARCHITECTURE.md). Both targets are missed.
+
+- `/v1/batch`: the Python work per event runs on one core under the GIL: JSON parse ~5 µs,
+  validation and normalisation ~10 µs, Arrow table ~5 µs. DuckDB's insert and commit run in
+  the writer thread without the GIL, ~10 µs per event including the WAL (an event is ~1 KB
+  stored: raw payload plus the extracted columns). The background identity stitcher, on by
+  default, takes about a quarter of the throughput (17k → 23k events/s with it off). What
+  helped: the Bloom key filter (no anti-join per commit), a 128 MB checkpoint threshold
+  (+56% commit throughput), and building Arrow tables in the handlers. A vectorised
+  normaliser over DuckDB's JSON functions was measured slower and removed. 100k/s would
+  need parsing in several processes: possible on PostgreSQL (`cxm serve --workers N`),
+  not with one embedded DuckDB process.
+- `/v1/track`: each group commit costs ~5–10 ms in DuckDB whatever its size (BEGIN,
+  INSERT planning, WAL, COMMIT), so throughput is group size over commit time, and group
+  size is bounded by the 32 client connections. A 2 ms gathering window
+  (`CXM_COMMIT_GATHER_MS`) raised group sizes; the p99 tail is not yet explained.
+"""
+
 BATCHES = 200
 EVENTS_PER_BATCH = 1000
 BATCH_CONNECTIONS = 4
