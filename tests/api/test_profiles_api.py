@@ -94,3 +94,17 @@ def test_profile_api_needs_profiles_read(client: httpx.Client, database: Databas
     assert audited == 0
     client.get("/v1/profiles/p-ana")
     assert database.scalar("SELECT count(*) FROM audit_log WHERE action = 'profile.view'") == 1
+
+
+def test_audit_log_never_holds_the_identifier_from_the_url(
+    client: httpx.Client, database: Database
+) -> None:
+    _ana(database)
+    assert client.get("/v1/profiles/ana@example.de").status_code == 200
+    assert client.get("/v1/profiles/ana@example.de/timeline").status_code == 200
+    assert client.get("/v1/profiles/nobody@example.de").status_code == 404
+    rows = database.query("SELECT * FROM audit_log")
+    assert len(rows) >= 3
+    logged = " ".join(str(value) for row in rows for value in row)
+    assert "ana@example.de" not in logged and "nobody@example.de" not in logged
+    assert "/v1/profiles/{identifier}" in logged

@@ -17,9 +17,8 @@ from cxm.api.body import read_json_body
 from cxm.api.errors import ApiError
 from cxm.api.responses import FastJSONResponse
 from cxm.api.state import AppState
-from cxm.auth.audit import NOT_FOUND, OK, identifier_subject, record_audit
-from cxm.auth.deps import ProfilesRead, ProfilesWrite
-from cxm.auth.principal import Principal
+from cxm.auth.audit import NOT_FOUND, OK, identifier_subject
+from cxm.auth.deps import ProfilesRead, ProfilesWrite, audit
 from cxm.privacy.consent import (
     ANY_CHANNEL,
     ConsentError,
@@ -63,16 +62,9 @@ class PreferencesIn(BaseModel):
     source: str = Field(default="api", description="Where the person said so.")
 
 
-def _audit(request: Request, who: Principal, action: str, subject: str | None, ok: bool) -> None:
-    record_audit(
-        AppState.of(request).database,
-        actor=who.actor,
-        via="api",
-        action=action,
-        resource=request.url.path,
-        subject=subject,
-        outcome=OK if ok else NOT_FOUND,
-    )
+def _audit(request: Request, action: str, subject: str | None, ok: bool) -> None:
+    # The shared helper logs the route template, never the identifier in the URL.
+    audit(request, action, subject, OK if ok else NOT_FOUND)
 
 
 def _error(error: ConsentError) -> ApiError:
@@ -99,7 +91,7 @@ def record(request: Request, who: ProfilesWrite, body: ConsentIn) -> FastJSONRes
         )
     except ConsentError as error:
         raise _error(error) from None
-    _audit(request, who, "consent.record", entry.profile_id, True)
+    _audit(request, "consent.record", entry.profile_id, True)
     return FastJSONResponse(entry, status_code=201)
 
 
@@ -139,10 +131,10 @@ def show(request: Request, who: ProfilesRead, identifier: str) -> FastJSONRespon
     database = AppState.of(request).database
     subject = resolve_subject(database, identifier)
     if subject is None:
-        _audit(request, who, "consent.view", identifier_subject(identifier), False)
+        _audit(request, "consent.view", identifier_subject(identifier), False)
         raise ApiError(404, "not_found", "identifier", f"no profile is known by {identifier!r}")
     history = consent_history(database, subject.profile_id)
-    _audit(request, who, "consent.view", subject.profile_id, True)
+    _audit(request, "consent.view", subject.profile_id, True)
     return FastJSONResponse(
         {"profile_id": subject.profile_id, "current": latest_states(history), "history": history}
     )
@@ -163,7 +155,7 @@ def put_preferences(
         saved = save_preferences(database, identifier, checked, source=body.source, subject=subject)
     except ConsentError as error:
         raise _error(error) from None
-    _audit(request, who, "preferences.update", subject.profile_id, True)
+    _audit(request, "preferences.update", subject.profile_id, True)
     return FastJSONResponse({"profile_id": subject.profile_id, **saved.__dict__})
 
 
@@ -173,7 +165,7 @@ def show_preferences(request: Request, who: ProfilesRead, identifier: str) -> Fa
     subject = resolve_subject(database, identifier)
     if subject is None:
         raise ApiError(404, "not_found", "identifier", f"no profile is known by {identifier!r}")
-    _audit(request, who, "preferences.view", subject.profile_id, True)
+    _audit(request, "preferences.view", subject.profile_id, True)
     return FastJSONResponse(
         {"profile_id": subject.profile_id, **get_preferences(database, subject.profile_id).__dict__}
     )

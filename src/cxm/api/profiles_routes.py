@@ -12,9 +12,8 @@ from fastapi import APIRouter, Query, Request
 from cxm.api.errors import ApiError
 from cxm.api.responses import FastJSONResponse
 from cxm.api.state import AppState
-from cxm.auth.audit import NOT_FOUND, OK, identifier_subject, record_audit
-from cxm.auth.deps import ProfilesRead
-from cxm.auth.principal import Principal
+from cxm.auth.audit import NOT_FOUND, OK, identifier_subject
+from cxm.auth.deps import ProfilesRead, audit
 from cxm.profiles import SearchError, TimelineError, get_profile, load_timeline, search_profiles
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
@@ -27,16 +26,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _audit(request: Request, who: Principal, action: str, subject: str | None, ok: bool) -> None:
-    record_audit(
-        AppState.of(request).database,
-        actor=who.actor,
-        via="api",
-        action=action,
-        resource=request.url.path,
-        subject=subject,
-        outcome=OK if ok else NOT_FOUND,
-    )
+def _audit(request: Request, action: str, subject: str | None, ok: bool) -> None:
+    # The shared helper logs the route template, never the identifier in the URL.
+    audit(request, action, subject, OK if ok else NOT_FOUND)
 
 
 def _unknown(identifier: str) -> ApiError:
@@ -54,7 +46,7 @@ def search(
         found = search_profiles(AppState.of(request).database, q, limit)
     except SearchError as error:
         raise ApiError(400, "invalid_query", error.field, error.reason) from None
-    _audit(request, who, "profile.search", identifier_subject(q), True)
+    _audit(request, "profile.search", identifier_subject(q), True)
     return FastJSONResponse({"query": q, "profiles": found})
 
 
@@ -77,13 +69,13 @@ def timeline(
     database = AppState.of(request).database
     profile_id = find_profile_id(database, identifier)
     if profile_id is None:
-        _audit(request, who, "profile.timeline", identifier_subject(identifier), False)
+        _audit(request, "profile.timeline", identifier_subject(identifier), False)
         raise _unknown(identifier)
     try:
         page = load_timeline(database, profile_id, before=before, limit=limit)
     except TimelineError as error:
         raise ApiError(400, "invalid_query", error.field, error.reason) from None
-    _audit(request, who, "profile.timeline", profile_id, True)
+    _audit(request, "profile.timeline", profile_id, True)
     return FastJSONResponse(
         {"profile_id": profile_id, "entries": page.entries, "next_before": page.next_before}
     )
@@ -104,7 +96,7 @@ def show(
 ) -> FastJSONResponse:
     profile = get_profile(AppState.of(request).database, identifier, timeline_limit=timeline_limit)
     if profile is None:
-        _audit(request, who, "profile.view", identifier_subject(identifier), False)
+        _audit(request, "profile.view", identifier_subject(identifier), False)
         raise _unknown(identifier)
-    _audit(request, who, "profile.view", profile.profile_id, True)
+    _audit(request, "profile.view", profile.profile_id, True)
     return FastJSONResponse(profile)

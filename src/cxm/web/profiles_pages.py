@@ -12,9 +12,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cxm.api.state import AppState
-from cxm.auth.audit import NOT_FOUND, OK, identifier_subject, record_audit
-from cxm.auth.deps import ProfilesPage
-from cxm.auth.principal import Principal
+from cxm.auth.audit import NOT_FOUND, OK, identifier_subject
+from cxm.auth.deps import ProfilesPage, audit
 from cxm.profiles import SearchError, TimelineError, get_profile, load_timeline, search_profiles
 from cxm.web.pages import CONTENT_SECURITY_POLICY
 from cxm.web.templating import templates
@@ -29,16 +28,9 @@ def _render(request: Request, name: str, context: dict[str, object], status: int
     return response
 
 
-def _audit(request: Request, who: Principal, action: str, subject: str, ok: bool) -> None:
-    record_audit(
-        AppState.of(request).database,
-        actor=who.actor,
-        via="web",
-        action=action,
-        resource=request.url.path,
-        subject=subject,
-        outcome=OK if ok else NOT_FOUND,
-    )
+def _audit(request: Request, action: str, subject: str, ok: bool) -> None:
+    # The shared helper logs the route template, never the identifier in the URL.
+    audit(request, action, subject, OK if ok else NOT_FOUND)
 
 
 @router.get("/profiles", response_class=HTMLResponse, name="profiles")
@@ -55,7 +47,7 @@ def profiles_page(
         except SearchError as problem:
             error = problem.reason
         else:
-            _audit(request, who, "profile.search", identifier_subject(q), True)
+            _audit(request, "profile.search", identifier_subject(q), True)
     return _render(
         request,
         "profiles.html",
@@ -74,7 +66,7 @@ def profile_page(
     database = AppState.of(request).database
     profile = get_profile(database, identifier, timeline_limit=0)
     if profile is None:
-        _audit(request, who, "profile.view", identifier_subject(identifier), False)
+        _audit(request, "profile.view", identifier_subject(identifier), False)
         return _render(request, "profile_missing.html", {"identifier": identifier}, 404)
     try:
         timeline = load_timeline(database, profile.profile_id, before=before, limit=TIMELINE_PAGE)
@@ -82,7 +74,7 @@ def profile_page(
         return _render(
             request, "profile_missing.html", {"identifier": identifier, "error": problem}, 400
         )
-    _audit(request, who, "profile.view", profile.profile_id, True)
+    _audit(request, "profile.view", profile.profile_id, True)
     return _render(
         request, "profile.html", {"profile": profile, "timeline": timeline, "before": before}
     )
