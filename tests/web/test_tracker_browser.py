@@ -230,3 +230,31 @@ def test_tracker_script_tag_attributes_record_page_view_and_early_calls(
     assert sorted(by_name) == ["Queued early", "page"]
     assert by_name["page"]["traffic_channel"] == "Organic Search"
     assert tab.errors == []
+
+
+def test_tracker_consent_choice_reaches_the_ledger_for_a_known_visitor(
+    duckdb_site: Site, tab: Tab
+) -> None:
+    key = json.dumps(duckdb_site.source.write_key)
+    serve_shop(
+        tab,
+        f"cxm.init({{writeKey: {key}, autoPage: false, flushInterval: 100}});"
+        "cxm.identify('user-42', {email: 'ada@example.com'});",
+    )
+    tab.page.goto(f"{duckdb_site.url}/shop/home")
+    # The server's background stitcher makes the visitor known (a profile) first.
+    wait_for(
+        tab,
+        lambda: (
+            duckdb_site.database.scalar(
+                "SELECT COUNT(*) FROM identifiers WHERE id_value = 'user-42' "
+                "AND profile_id IS NOT NULL"
+            )
+            == 1
+        ),
+    )
+    tab.page.evaluate("cxm.consent.deny()")
+    wait_for(tab, lambda: duckdb_site.database.scalar("SELECT COUNT(*) FROM consent_ledger") >= 1)
+    rows = duckdb_site.database.query("SELECT purpose, channel, status, source FROM consent_ledger")
+    assert rows == [("analytics", "*", "denied", "tracker:website")]
+    assert tab.errors == []

@@ -134,14 +134,26 @@
     persist();
   }
 
+  // The choice also goes to the server's consent ledger (purpose analytics) for a
+  // visitor it knows; an unknown visitor's choice stays in this browser only.
+  function tellServer(status) {
+    if (!cfg || !cfg.writeKey) return;
+    const body = JSON.stringify({ writeKey: cfg.writeKey, status, anonymousId: anonId, userId });
+    const url = cfg.endpoint + '/v1/consent/tracker';
+    if (navigator.sendBeacon && navigator.sendBeacon(url, body)) return;
+    fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {});
+  }
+
   const consentApi = {
     grant() {
       consent = 'granted';
       store(CONSENT, 'granted');
       persist();
+      tellServer('granted');
       flush();
     },
     deny() {
+      tellServer('denied');  // before the ids below are forgotten
       consent = 'denied';
       queue = [];
       forget();
