@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from cxm.identity.normalise import (
     ANONYMOUS_ID,
@@ -47,7 +49,15 @@ class FactRows:
     table: str
     keys: list[tuple[str, str]]  # per row: the row's key (second part '' for events)
     identifiers: list[list[tuple[str, str]]]  # per row: (id_type, id_value), strongest first
-    seen_at: list[datetime]
+    seen_at: npt.NDArray[np.datetime64]  # per row, datetime64[us] in UTC
+
+
+def _epoch_us(dialect: str, column: str) -> str:
+    # Integers, not timestamps: converting each to a zoned Python datetime cost more
+    # than the rest of the read.
+    if dialect == "duckdb":
+        return f"epoch_us({column})"
+    return f"CAST(floor(extract(epoch FROM {column}) * 1000000) AS BIGINT)"
 
 
 def _json_text(dialect: str, column: str, *path: str) -> str:
@@ -72,8 +82,9 @@ def _queries(dialect: str, where: str) -> dict[str, str]:
     email = _json_text(dialect, "e.traits", "email")
     context_email = _json_text(dialect, "e.context", "traits", "email")
     phone = _json_text(dialect, "e.traits", "phone")
+    at = _epoch_us(dialect, "t.{at}")
     customer = (
-        "SELECT t.source, t.{key}, t.customer_id, t.{at}, "
+        f"SELECT t.source, t.{{key}}, t.customer_id, {at}, "
         + _record_source("t.customer_id")
         + ", "
         + _known_anonymous("t.customer_id")
@@ -81,7 +92,8 @@ def _queries(dialect: str, where: str) -> dict[str, str]:
     )
     return {
         "customer_records": (
-            "SELECT r.source, r.record_id, r.email, r.phone, r.country, r.imported_at, "
+            "SELECT r.source, r.record_id, r.email, r.phone, r.country, "
+            f"{_epoch_us(dialect, 'r.imported_at')}, "
             "(SELECT count(*) FROM identifiers i WHERE i.id_type = 'user_id' "
             f"AND i.id_value = r.record_id) FROM customer_records r WHERE r.{where} LIMIT ?"
         ),
@@ -89,11 +101,13 @@ def _queries(dialect: str, where: str) -> dict[str, str]:
         "tickets": customer.format(key="ticket_id", at="created_at", table="tickets", where=where),
         "events": (
             f"SELECT CAST(e.event_key AS TEXT), e.anonymous_id, e.user_id, e.previous_id, "
-            f"{email}, {context_email}, {phone}, e.timestamp, {_record_source('e.user_id')} "
+            f"{email}, {context_email}, {phone}, {_epoch_us(dialect, 'e.timestamp')}, "
+            f"{_record_source('e.user_id')} "
             f"FROM events e WHERE e.{where} LIMIT ?"
         ),
         "reviews": (
-            "SELECT v.source, v.review_id, v.author_handle, v.posted_at FROM reviews v "
+            f"SELECT v.source, v.review_id, v.author_handle, {_epoch_us(dialect, 'v.posted_at')} "
+            "FROM reviews v "
             f"WHERE v.{where} AND v.author_handle IS NOT NULL LIMIT ?"
         ),
     }
@@ -184,7 +198,7 @@ def read_batch(
     rows = tx.query(_queries(dialect, where)[table], [*params, limit])
     keys: list[tuple[str, str]] = []
     identifiers: list[list[tuple[str, str]]] = []
-    seen: list[datetime] = []
+    seen: list[int] = []
     for row in rows:
         if table == "events":
             keys.append((row[0], ""))
@@ -204,4 +218,4 @@ def read_batch(
             seen.append(row[3])
         found.sort(key=lambda pair: RANK[pair[0].partition(":")[0]])
         identifiers.append(found)
-    return FactRows(table, keys, identifiers, seen)
+    return FactRows(table, keys, identifiers, np.array(seen, dtype="datetime64[us]"))

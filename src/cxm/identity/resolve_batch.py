@@ -10,10 +10,12 @@ Merging itself (moves and the merge log) is left to ``merge_log``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from cxm.identity.graph import GraphInput, resolve
@@ -31,14 +33,23 @@ def new_profile_id() -> str:
     return f"p{int(datetime.now().timestamp() * 1000):012x}{uuid.uuid4().hex[:12]}"
 
 
+# Datetimes, or datetime64[us] in UTC from the vectorised stitch path.
+Seen = Sequence[datetime] | npt.NDArray[np.datetime64]
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def _timestamps(seen: Seen) -> pa.Array:
+    return pa.array(seen, TIMESTAMP)
+
+
 @dataclass(frozen=True)
 class BatchIdentifiers:
     pairs: list[tuple[str, str]]  # node -> (id_type, id_value)
-    first_seen: list[datetime]
-    last_seen: list[datetime]
+    first_seen: Seen
+    last_seen: Seen
     left: list[int]  # links between nodes, strongest first
     right: list[int]
-    edge_seen: list[datetime]
+    edge_seen: Seen
     origin: str
     primary: list[int]  # per fact row: its strongest identifier's node
     scores: list[float] | None = None  # per link, for probabilistic and reviewed links
@@ -107,28 +118,26 @@ def _known(tx: Transaction) -> dict[tuple[str, str], tuple[str | None, bool]]:
 
 
 def _link_table(batch: BatchIdentifiers, profile_of: list[str] | None) -> pa.Table:
-    pairs = batch.pairs
-    return pa.table(
-        {
-            "left_type": [pairs[a][0] for a in batch.left],
-            "left_value": [pairs[a][1] for a in batch.left],
-            "right_type": [pairs[b][0] for b in batch.right],
-            "right_value": [pairs[b][1] for b in batch.right],
-            "origin": [batch.origin] * len(batch.left),
-            "first_seen_at": pa.array(batch.edge_seen, pa.timestamp("us", tz="UTC")),
-            "profile_id": [profile_of[a] for a in batch.left],
+    left = pa.array(batch.left, pa.int64())
+    right = pa.array(batch.right, pa.int64())
+    types = pa.array([p[0] for p in batch.pairs], pa.string())
+    values = pa.array([p[1] for p in batch.pairs], pa.string())
+    columns = {
+        "left_type": types.take(left),
+        "left_value": values.take(left),
+        "right_type": types.take(right),
+        "right_value": values.take(right),
+    }
+    if profile_of:
+        columns |= {
+            "origin": pa.array([batch.origin] * len(batch.left), pa.string()),
+            "first_seen_at": _timestamps(batch.edge_seen),
+            "profile_id": pa.array(profile_of, pa.string()).take(left),
             "score": pa.array(
                 batch.scores if batch.scores else [None] * len(batch.left), pa.float64()
             ),
         }
-        if profile_of
-        else {
-            "left_type": [pairs[a][0] for a in batch.left],
-            "left_value": [pairs[a][1] for a in batch.left],
-            "right_type": [pairs[b][0] for b in batch.right],
-            "right_value": [pairs[b][1] for b in batch.right],
-        }
-    )
+    return pa.table(columns)
 
 
 def _blocked_links(tx: Transaction, batch: BatchIdentifiers) -> set[tuple[str, str, str, str]]:
@@ -301,7 +310,10 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
         if kept_node is not None:
             outcome.profile_of[node] = final(node_profile[kept_node])
         else:
-            outcome.profile_of[node] = fresh.setdefault(component, new_profile_id())
+            fresh_id = fresh.get(component)
+            if fresh_id is None:
+                fresh_id = fresh[component] = new_profile_id()
+            outcome.profile_of[node] = fresh_id
     _write(tx, batch, known, shared_new, outcome, list(fresh.values()))
     for edge, limited in result.refused:
         a, b = batch.left[usable[edge]], batch.right[usable[edge]]
@@ -344,8 +356,8 @@ def _write(
                     "id_type": [batch.pairs[i][0] for i in new_nodes],
                     "id_value": [batch.pairs[i][1] for i in new_nodes],
                     "profile_id": [outcome.profile_of[i] for i in new_nodes],
-                    "first_seen_at": pa.array([batch.first_seen[i] for i in new_nodes], timestamp),
-                    "last_seen_at": pa.array([batch.last_seen[i] for i in new_nodes], timestamp),
+                    "first_seen_at": _timestamps(batch.first_seen).take(new_nodes),
+                    "last_seen_at": _timestamps(batch.last_seen).take(new_nodes),
                     "shared": [batch.pairs[i] in shared_new for i in new_nodes],
                 }
             ),

@@ -18,6 +18,10 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from cxm.identity.extract import FACT_TABLES, RANK, FactRows, read_batch
 from cxm.identity.merge_log import record_merges
 from cxm.identity.resolve_batch import BatchIdentifiers, resolve_batch
@@ -55,39 +59,48 @@ def identity_transaction(database: Database) -> Iterator[Transaction]:
 
 
 def _batch_graph(rows: FactRows) -> BatchIdentifiers:
-    index: dict[tuple[str, str], int] = {}
-    first: list[datetime] = []
-    last: list[datetime] = []
-    edges: dict[tuple[int, int], tuple[int, datetime]] = {}
-    primary: list[int] = []
-    for found, seen in zip(rows.identifiers, rows.seen_at, strict=True):
-        ids = []
-        for pair in found:
-            node = index.get(pair)
-            if node is None:
-                node = index[pair] = len(index)
-                first.append(seen)
-                last.append(seen)
-            else:
-                first[node] = min(first[node], seen)
-                last[node] = max(last[node], seen)
-            ids.append(node)
-        primary.append(ids[0])
-        for other in ids[1:]:
-            if other != ids[0]:
-                key = (min(ids[0], other), max(ids[0], other))
-                if key not in edges:
-                    edges[key] = (RANK[found[0][0].partition(":")[0]], seen)
-    ordered = sorted(edges, key=lambda e: edges[e][0])
+    """Number the batch's identifiers (first seen first) and link each row's
+    identifiers to its strongest one, in arrays rather than per-row Python."""
+    sizes = np.fromiter((len(f) for f in rows.identifiers), np.int64, len(rows.identifiers))
+    if (sizes == 0).any():
+        raise ValueError("a fact row without identifiers cannot be stitched")
+    types = [p[0] for f in rows.identifiers for p in f]
+    values = [p[1] for f in rows.identifiers for p in f]
+    # Types never contain NUL (nor can PostgreSQL text), so the joined key is unambiguous.
+    keys = pc.binary_join_element_wise(pa.array(types), pa.array(values), "\x00")
+    codes = np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64)
+    nodes, first_at = np.unique(codes, return_index=True)
+    row_of = np.repeat(np.arange(len(sizes)), sizes)
+    seen = rows.seen_at.astype("datetime64[us]").astype(np.int64)[row_of]
+    never = np.iinfo(np.int64)
+    first = np.full(len(nodes), never.max, dtype=np.int64)
+    last = np.full(len(nodes), never.min, dtype=np.int64)
+    np.minimum.at(first, codes, seen)
+    np.maximum.at(last, codes, seen)
+
+    starts = np.cumsum(sizes) - sizes
+    primary = codes[starts]
+    row_rank = np.array([RANK[types[i].partition(":")[0]] for i in starts], dtype=np.int64)
+    head = primary[row_of]
+    is_link = codes != head
+    is_link[starts] = False
+    linked = np.flatnonzero(is_link)
+    low = np.minimum(head[linked], codes[linked])
+    high = np.maximum(head[linked], codes[linked])
+    # A link keeps its first occurrence; links are then ordered strongest first,
+    # ties in order of first occurrence.
+    _, first_link = np.unique(low * len(nodes) + high, return_index=True)
+    first_link.sort()
+    ordered = first_link[np.argsort(row_rank[row_of[linked[first_link]]], kind="stable")]
     return BatchIdentifiers(
-        pairs=list(index),
-        first_seen=first,
-        last_seen=last,
-        left=[e[0] for e in ordered],
-        right=[e[1] for e in ordered],
-        edge_seen=[edges[e][1] for e in ordered],
+        pairs=[(types[i], values[i]) for i in first_at.tolist()],
+        first_seen=first.astype("datetime64[us]"),
+        last_seen=last.astype("datetime64[us]"),
+        left=low[ordered].tolist(),
+        right=high[ordered].tolist(),
+        edge_seen=seen[linked[ordered]].astype("datetime64[us]"),
         origin=rows.table,
-        primary=primary,
+        primary=primary.tolist(),
     )
 
 
