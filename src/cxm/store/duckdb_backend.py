@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxm.store.database import Database, Row, Transaction
 from cxm.store.key_filter import KeyFilter
@@ -98,8 +99,11 @@ class _DuckTransaction(Transaction):
         keep = ~key_filter.bloom.might_contain(first, second)
         if not keep.all():
             keep |= self._not_stored(key_filter, data.column(column), ~keep)
-        # Stored keys are filtered out already; DISTINCT ON drops repeats in the batch.
-        inserted = self._insert(table, data.filter(pa.array(keep)), [column], skip_stored=False)
+        fresh = data.filter(pa.array(keep))
+        # Stored keys are filtered out already; DISTINCT ON (which costs a millisecond or
+        # two of planning) is only needed when the batch repeats a key.
+        repeats = pc.count_distinct(fresh.column(column)).as_py() < fresh.num_rows
+        inserted = self._insert(table, fresh, [column] if repeats else None, skip_stored=False)
         key_filter.bloom.add(first[keep], second[keep])
         key_filter.rows += inserted
         return inserted
