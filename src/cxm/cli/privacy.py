@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cxm.settings import get_settings
+from cxm.store import Database
 
 privacy_app = typer.Typer(help="Export or erase everything about a person.", no_args_is_help=True)
 console = Console()
@@ -20,13 +21,27 @@ def cli_actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def _audit(database: Database, action: str, subject: str | None, outcome: str) -> None:
+    from cxm.auth.audit import record_audit
+
+    record_audit(
+        database,
+        actor=cli_actor(),
+        via="cli",
+        action=f"privacy.{action}",
+        resource=f"cxm privacy {action}",
+        subject=subject,
+        outcome=outcome,
+    )
+
+
 @privacy_app.command("export")
 def export(
     identifier: str = typer.Argument(..., help="Profile id, type:value or a bare identifier."),
     out: Path = typer.Option(None, "--out", help="Write the JSON here instead of stdout."),
 ) -> None:
     """Export everything held about a person as JSON."""
-    from cxm.auth.audit import NOT_FOUND, OK, identifier_subject, record_audit
+    from cxm.auth.audit import NOT_FOUND, OK, identifier_subject
     from cxm.privacy import SubjectError, export_json
     from cxm.store import open_database
 
@@ -36,27 +51,11 @@ def export(
         document = export_json(database, identifier)
         outcome = OK
     except SubjectError as error:
-        record_audit(
-            database,
-            actor=cli_actor(),
-            via="cli",
-            action="privacy.export",
-            resource="cxm privacy export",
-            subject=subject,
-            outcome=NOT_FOUND,
-        )
+        _audit(database, "export", subject, NOT_FOUND)
         database.close()
         errors.print(f"[red]error:[/red] {error.field}: {error.reason}")
         raise typer.Exit(1) from None
-    record_audit(
-        database,
-        actor=cli_actor(),
-        via="cli",
-        action="privacy.export",
-        resource="cxm privacy export",
-        subject=subject,
-        outcome=outcome,
-    )
+    _audit(database, "export", subject, outcome)
     database.close()
     if out is None:
         typer.echo(document.decode())
@@ -71,7 +70,7 @@ def erase(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
     """Erase a person from every table and print the erase receipt."""
-    from cxm.auth.audit import NOT_FOUND, OK, identifier_subject, record_audit
+    from cxm.auth.audit import NOT_FOUND, OK, identifier_subject
     from cxm.privacy import SubjectError, erase_person
     from cxm.store import open_database
 
@@ -85,27 +84,11 @@ def erase(
     try:
         receipt = erase_person(database, identifier, cli_actor())
     except SubjectError as error:
-        record_audit(
-            database,
-            actor=cli_actor(),
-            via="cli",
-            action="privacy.erase",
-            resource="cxm privacy erase",
-            subject=subject,
-            outcome=NOT_FOUND,
-        )
+        _audit(database, "erase", subject, NOT_FOUND)
         database.close()
         errors.print(f"[red]error:[/red] {error.field}: {error.reason}")
         raise typer.Exit(1) from None
-    record_audit(
-        database,
-        actor=cli_actor(),
-        via="cli",
-        action="privacy.erase",
-        resource="cxm privacy erase",
-        subject=subject,
-        outcome=OK,
-    )
+    _audit(database, "erase", subject, OK)
     database.close()
     console.print(f"erase receipt {receipt.receipt_id}")
     console.print(f"  erased at   {receipt.erased_at.isoformat()}")
