@@ -20,7 +20,7 @@ Typing rules (the demo's systems, and most real ones, reuse ids across systems):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +48,18 @@ class FactRows:
 
     table: str
     keys: list[tuple[str, str]]  # per row: the row's key (second part '' for events)
-    identifiers: list[list[tuple[str, str]]]  # per row: (id_type, id_value), strongest first
+    sizes: npt.NDArray[np.int64]  # per row: how many identifiers it carries
+    types: list[str]  # all rows' identifiers in row order, each row's strongest first
+    values: list[str]
     seen_at: npt.NDArray[np.datetime64]  # per row, datetime64[us] in UTC
+
+    @property
+    def identifiers(self) -> list[list[tuple[str, str]]]:
+        """Per row: its (id_type, id_value) pairs, strongest first."""
+        ends = np.cumsum(self.sizes).tolist()
+        pairs = list(zip(self.types, self.values, strict=True))
+        sizes = self.sizes.tolist()
+        return [pairs[end - size : end] for end, size in zip(ends, sizes, strict=True)]
 
 
 def _epoch_us(dialect: str, column: str) -> str:
@@ -149,31 +159,6 @@ def _customer_id(
     return [_opaque(text, record_source, known_anonymous > 0)]
 
 
-def _event(row: Sequence[Any]) -> list[tuple[str, str]]:
-    _, anonymous, user, previous, email, context_email, phone, _, record_source = row
-    found: list[tuple[str, str]] = []
-    if user:
-        found.append(_opaque(str(user), record_source, False))
-        user_phone = _messaging_phone(str(user))
-        if user_phone:
-            found.append((PHONE, user_phone))
-    for candidate in (email, context_email):
-        normalised = normalise_email(str(candidate)) if candidate else None
-        if normalised:
-            found.append((EMAIL, normalised))
-    for normalised in (
-        normalise_phone(str(phone)) if phone else None,
-        _messaging_phone(anonymous),
-    ):
-        if normalised:
-            found.append((PHONE, normalised))
-    if anonymous:
-        found.append((ANONYMOUS_ID, str(anonymous)))
-    if previous:
-        found.append((ANONYMOUS_ID, str(previous)))
-    return found
-
-
 def _record(row: Sequence[Any]) -> list[tuple[str, str]]:
     source, record_id, email, phone, country, _, used_as_user_id = row
     found = [(f"record:{source}", str(record_id))]
@@ -188,6 +173,71 @@ def _record(row: Sequence[Any]) -> list[tuple[str, str]]:
     return found
 
 
+def _distinct(
+    function: Callable[[str], str | None], column: Sequence[str | None]
+) -> list[str | None]:
+    """``function`` of each truthy value (None for the others), computed once per
+    distinct value: a batch repeats the same ids and e-mails many times."""
+    done = {value: function(value) for value in set(column) if value}
+    return [done[value] if value else None for value in column]
+
+
+def _event_columns(rows: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Per identifier slot of ``_event`` (same order), a type and a value column,
+    the value None where the row has no such identifier."""
+    _, anonymous, user, previous, email, context_email, phone, _, source = (
+        list(c) for c in zip(*rows, strict=True)
+    )
+    n = len(rows)
+    user_type = [
+        (
+            None
+            if not u
+            else f"record:{s}"
+            if s is not None
+            else ANONYMOUS_ID
+            if u.startswith(MESSAGING_PHONE_PREFIX)
+            else USER_ID
+        )
+        for u, s in zip(user, source, strict=True)
+    ]
+    values: list[list[Any]] = [
+        [u if u else None for u in user],
+        _distinct(_messaging_phone, user),
+        _distinct(normalise_email, email),
+        _distinct(normalise_email, context_email),
+        _distinct(normalise_phone, phone),
+        _distinct(_messaging_phone, anonymous),
+        [a if a else None for a in anonymous],
+        [p if p else None for p in previous],
+    ]
+    types: list[list[Any]] = [user_type]
+    types += [[t] * n for t in (PHONE, EMAIL, EMAIL, PHONE, PHONE, ANONYMOUS_ID, ANONYMOUS_ID)]
+    return types, values
+
+
+def _event_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[str], list[str], list[int]]:
+    """Flat identifiers of event rows, as ``_event`` then a stable sort by rank
+    would give, computed column-wise."""
+    if not rows:
+        return [], [], []
+    type_columns, value_columns = _event_columns(rows)
+    n = len(rows)
+    present = np.array([[v is not None for v in c] for c in value_columns], dtype=bool)
+    rank_of = {t: RANK[t.partition(":")[0]] for t in set(type_columns[0]) if t}
+    ranks = np.array(
+        [[rank_of.get(t, 0) if t else 0 for t in type_columns[0]]]
+        + [[RANK[c[0]]] * n for c in type_columns[1:]],
+        dtype=np.int64,
+    )
+    row, slot = np.nonzero(present.T)
+    order = np.lexsort((slot, ranks[slot, row], row))
+    row, slot = row[order], slot[order]
+    flat_types = np.array(type_columns, dtype=object)[slot, row].tolist()
+    flat_values = np.array(value_columns, dtype=object)[slot, row].tolist()
+    return flat_types, flat_values, present.sum(axis=0).tolist()
+
+
 def read_batch(
     tx: Transaction, dialect: str, table: str, limit: int, profile_id: str | None = None
 ) -> FactRows:
@@ -196,26 +246,39 @@ def read_batch(
     where = "profile_id IS NULL" if profile_id is None else "profile_id = ?"
     params: list[Any] = [] if profile_id is None else [profile_id]
     rows = tx.query(_queries(dialect, where)[table], [*params, limit])
+    if table == "events":
+        types, values, sizes = _event_rows(rows)
+        return FactRows(
+            table,
+            [(row[0], "") for row in rows],
+            np.array(sizes, dtype=np.int64),
+            types,
+            values,
+            np.array([row[7] for row in rows], dtype="datetime64[us]"),
+        )
     keys: list[tuple[str, str]] = []
-    identifiers: list[list[tuple[str, str]]] = []
+    types, values, sizes = [], [], []
     seen: list[int] = []
     for row in rows:
-        if table == "events":
-            keys.append((row[0], ""))
-            found = _event(row)
-            seen.append(row[7])
-        elif table == "customer_records":
-            keys.append((row[0], row[1]))
+        keys.append((row[0], row[1]))
+        if table == "customer_records":
             found = _record(row)
             seen.append(row[5])
         elif table == "reviews":
-            keys.append((row[0], row[1]))
             found = [(ANONYMOUS_ID, f"{row[0]}:{str(row[2]).strip()}")]
             seen.append(row[3])
         else:
-            keys.append((row[0], row[1]))
             found = _customer_id(str(row[2]), row[4], row[5])
             seen.append(row[3])
         found.sort(key=lambda pair: RANK[pair[0].partition(":")[0]])
-        identifiers.append(found)
-    return FactRows(table, keys, identifiers, np.array(seen, dtype="datetime64[us]"))
+        types.extend(p[0] for p in found)
+        values.extend(p[1] for p in found)
+        sizes.append(len(found))
+    return FactRows(
+        table,
+        keys,
+        np.array(sizes, dtype=np.int64),
+        types,
+        values,
+        np.array(seen, dtype="datetime64[us]"),
+    )

@@ -61,11 +61,9 @@ def identity_transaction(database: Database) -> Iterator[Transaction]:
 def _batch_graph(rows: FactRows) -> BatchIdentifiers:
     """Number the batch's identifiers (first seen first) and link each row's
     identifiers to its strongest one, in arrays rather than per-row Python."""
-    sizes = np.fromiter((len(f) for f in rows.identifiers), np.int64, len(rows.identifiers))
+    sizes, types, values = rows.sizes, rows.types, rows.values
     if (sizes == 0).any():
         raise ValueError("a fact row without identifiers cannot be stitched")
-    types = [p[0] for f in rows.identifiers for p in f]
-    values = [p[1] for f in rows.identifiers for p in f]
     # Types never contain NUL (nor can PostgreSQL text), so the joined key is unambiguous.
     keys = pc.binary_join_element_wise(pa.array(types), pa.array(values), "\x00")
     codes = np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64)
