@@ -26,6 +26,7 @@ from cxm.store import Transaction
 
 BATCH_STAGE = "identity_batch_stage"
 EDGE_STAGE = "identity_edge_stage"
+REFUSED_STAGE = "identity_refused_stage"
 
 
 def new_profile_id() -> str:
@@ -163,14 +164,7 @@ def _shared(tx: Transaction, batch: BatchIdentifiers) -> set[tuple[str, str]]:
     identifiers of one person-level type than the threshold. Anonymous ids do not
     count: one person has many browsers and app installs."""
     threshold = get_settings().identity_shared_threshold
-    neighbours: dict[tuple[str, str, str], set[str]] = {}
-    for a, b in zip(batch.left, batch.right, strict=True):
-        for x, y in ((a, b), (b, a)):
-            kind, value = batch.pairs[y]
-            if kind != ANONYMOUS_ID:
-                neighbours.setdefault((*batch.pairs[x], kind), set()).add(value)
-    suspects = {k[:2] for k, v in neighbours.items() if len(v) > threshold // 2}
-    found = {k[:2] for k, v in neighbours.items() if len(v) > threshold}
+    suspects, found = _batch_neighbours(batch, threshold)
     rows = tx.query(
         f"SELECT s.id_type, s.id_value FROM {BATCH_STAGE} s "
         f"JOIN identity_links l ON l.left_type = s.id_type AND l.left_value = s.id_value "
@@ -187,6 +181,31 @@ def _shared(tx: Transaction, batch: BatchIdentifiers) -> set[tuple[str, str]]:
     if not suspects:
         return found
     return found | _stored_shared(tx, batch, suspects, threshold)
+
+
+def _batch_neighbours(
+    batch: BatchIdentifiers, threshold: int
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Identifiers linked in this batch to more than half the threshold (suspects)
+    and more than the threshold (shared) distinct identifiers of one non-anonymous type."""
+    if not batch.left:
+        return set(), set()
+    code: dict[str, int] = {}
+    kinds = np.array([code.setdefault(p[0], len(code)) for p in batch.pairs], dtype=np.int64)
+    left = np.asarray(batch.left, dtype=np.int64)
+    right = np.asarray(batch.right, dtype=np.int64)
+    n = len(batch.pairs)
+    # Each distinct (identifier, neighbour) once, in both directions.
+    both = np.unique(np.concatenate([left * n + right, right * n + left]))
+    x, y = both // n, both % n
+    if ANONYMOUS_ID in code:
+        named = kinds[y] != code[ANONYMOUS_ID]
+        x, y = x[named], y[named]
+    groups, counts = np.unique(x * len(code) + kinds[y], return_counts=True)
+    nodes = groups // len(code)
+    suspects = {batch.pairs[i] for i in nodes[counts > threshold // 2].tolist()}
+    found = {batch.pairs[i] for i in nodes[counts > threshold].tolist()}
+    return suspects, found
 
 
 def _stored_shared(
@@ -268,18 +287,22 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
             owner[node] = owner_node[stored[0]]
         elif pair[0] in type_column and pair not in shared:
             counts[node, type_column[pair[0]]] = 1
-    usable = [
-        i
-        for i, (a, b) in enumerate(zip(batch.left, batch.right, strict=True))
-        if batch.pairs[a] not in shared
-        and batch.pairs[b] not in shared
-        and (*batch.pairs[a], *batch.pairs[b]) not in blocked
-    ]
+    usable = (
+        [
+            i
+            for i, (a, b) in enumerate(zip(batch.left, batch.right, strict=True))
+            if batch.pairs[a] not in shared
+            and batch.pairs[b] not in shared
+            and (*batch.pairs[a], *batch.pairs[b]) not in blocked
+        ]
+        if shared or blocked
+        else list(range(len(batch.left)))
+    )
     graph = GraphInput(
         identifiers=n,
         profiles=len(owners),
-        left=np.array([batch.left[i] for i in usable], dtype=np.int64),
-        right=np.array([batch.right[i] for i in usable], dtype=np.int64),
+        left=np.asarray(batch.left, dtype=np.int64)[usable],
+        right=np.asarray(batch.right, dtype=np.int64)[usable],
         owner=owner,
         counts=counts,
         limits=limits_for(types),
@@ -304,8 +327,7 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
         return profile_id
 
     fresh: dict[int, str] = {}
-    for node in range(n):
-        component = int(result.component[node])
+    for node, component in enumerate(result.component[:n].tolist()):
         kept_node = result.kept_profile.get(component)
         if kept_node is not None:
             outcome.profile_of[node] = final(node_profile[kept_node])
@@ -315,15 +337,40 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
                 fresh_id = fresh[component] = new_profile_id()
             outcome.profile_of[node] = fresh_id
     _write(tx, batch, known, shared_new, outcome, list(fresh.values()))
-    for edge, limited in result.refused:
-        a, b = batch.left[usable[edge]], batch.right[usable[edge]]
-        tx.execute(
-            "UPDATE identity_links SET blocked = ? WHERE left_type = ? AND left_value = ? "
-            "AND right_type = ? AND right_value = ?",
-            [f"limit:{types[limited]}", *batch.pairs[a], *batch.pairs[b]],
-        )
+    _block_refused(tx, batch, [(usable[e], types[t]) for e, t in result.refused])
     outcome.refused = len(result.refused)
     return outcome
+
+
+def _block_refused(
+    tx: Transaction, batch: BatchIdentifiers, refused: list[tuple[int, str]]
+) -> None:
+    """Mark each refused link (batch link index, limited type) blocked, in one UPDATE."""
+    if not refused:
+        return
+    ends = [(batch.pairs[batch.left[e]], batch.pairs[batch.right[e]]) for e, _ in refused]
+    data = pa.table(
+        {
+            "blocked": [f"limit:{kind}" for _, kind in refused],
+            "left_type": [a[0] for a, _ in ends],
+            "left_value": [a[1] for a, _ in ends],
+            "right_type": [b[0] for _, b in ends],
+            "right_value": [b[1] for _, b in ends],
+        }
+    )
+    stage(
+        tx,
+        REFUSED_STAGE,
+        "blocked TEXT, left_type TEXT, left_value TEXT, right_type TEXT, right_value TEXT",
+        data,
+    )
+    tx.execute(
+        f"UPDATE identity_links SET blocked = s.blocked FROM {REFUSED_STAGE} s "
+        "WHERE identity_links.left_type = s.left_type "
+        "AND identity_links.left_value = s.left_value "
+        "AND identity_links.right_type = s.right_type "
+        "AND identity_links.right_value = s.right_value"
+    )
 
 
 def _write(
