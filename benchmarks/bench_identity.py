@@ -307,6 +307,8 @@ def run(
     return {
         f"graph components, {links:,} links": graph_components(links),
         f"stitch_new full pass, {events:,} events (DuckDB)": stitch_events(events),
+        # About 1,000,000 stored links: the target's size, where batches meet a big store.
+        "stitch_new full pass, 1,250,000 events (DuckDB)": stitch_events(1_250_000),
         "linkage quality, 5,000 people, two sources": linkage(5_000),
         f"linkage speed, {records:,} people": linkage(records),
         "demo (small), all three customer sources": demo_truth(),
