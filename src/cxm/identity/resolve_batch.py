@@ -111,19 +111,21 @@ def label(pair: tuple[str, str]) -> str:
 def _stage_batch(tx: Transaction, batch: BatchIdentifiers) -> None:
     data = pa.table(
         {
+            "node": pa.array(np.arange(len(batch.pairs), dtype=np.int64)),
             "id_type": [p[0] for p in batch.pairs],
             "id_value": [p[1] for p in batch.pairs],
         }
     )
-    stage(tx, BATCH_STAGE, "id_type TEXT, id_value TEXT", data)
+    stage(tx, BATCH_STAGE, "node BIGINT, id_type TEXT, id_value TEXT", data)
 
 
-def _known(tx: Transaction) -> dict[tuple[str, str], tuple[str | None, bool]]:
+def _known(tx: Transaction) -> dict[int, tuple[str | None, bool]]:
+    """Batch nodes already stored: their profile and shared flag."""
     rows = tx.query(
-        f"SELECT i.id_type, i.id_value, i.profile_id, i.shared FROM identifiers i "
+        f"SELECT s.node, i.profile_id, i.shared FROM identifiers i "
         f"JOIN {BATCH_STAGE} s ON s.id_type = i.id_type AND s.id_value = i.id_value"
     )
-    return {(r[0], r[1]): (r[2], bool(r[3])) for r in rows}
+    return {int(r[0]): (r[1], bool(r[2])) for r in rows}
 
 
 def _link_table(batch: BatchIdentifiers, profile_of: list[str] | None) -> pa.Table:
@@ -278,32 +280,36 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
     known = _known(tx)
     blocked = _blocked_links(tx, batch)
     shared_new = _shared(tx, batch)
-    shared = {p for p, (_, is_shared) in known.items() if is_shared} | shared_new
+    n = len(batch.pairs)
+    shared_new_nodes = (
+        [i for i, p in enumerate(batch.pairs) if p in shared_new] if shared_new else []
+    )
+    shared = np.zeros(n, dtype=bool)
+    shared[[node for node, (_, is_shared) in known.items() if is_shared]] = True
+    shared[shared_new_nodes] = True
     owners = sorted({owner for owner, _ in known.values() if owner is not None})
     owner_node = {p: len(batch.pairs) + i for i, p in enumerate(owners)}
     types = sorted({p[0] for p in batch.pairs if _limited(p[0])} | {EMAIL, PHONE, USER_ID})
     type_column = {t: i for i, t in enumerate(types)}
     profile_counts, ages = _profile_facts(tx, owners, types)
 
-    n = len(batch.pairs)
     owner = np.full(n, -1, dtype=np.int64)
+    for node, (profile, _) in known.items():
+        if profile is not None:
+            owner[node] = owner_node[profile]
     counts = np.zeros((n + len(owners), len(types)), dtype=np.int32)
     counts[n:] = profile_counts
-    for node, pair in enumerate(batch.pairs):
-        stored = known.get(pair)
-        if stored is not None and stored[0] is not None:
-            owner[node] = owner_node[stored[0]]
-        elif pair[0] in type_column and pair not in shared:
-            counts[node, type_column[pair[0]]] = 1
+    kind = np.array([type_column.get(p[0], -1) for p in batch.pairs], dtype=np.int64)
+    counted = np.flatnonzero((owner < 0) & (kind >= 0) & ~shared)
+    counts[counted, kind[counted]] = 1
+    unshared = (~shared).tolist()
     usable = (
         [
             i
             for i, (a, b) in enumerate(zip(batch.left, batch.right, strict=True))
-            if batch.pairs[a] not in shared
-            and batch.pairs[b] not in shared
-            and (*batch.pairs[a], *batch.pairs[b]) not in blocked
+            if unshared[a] and unshared[b] and (*batch.pairs[a], *batch.pairs[b]) not in blocked
         ]
-        if shared or blocked
+        if shared.any() or blocked
         else list(range(len(batch.left)))
     )
     graph = GraphInput(
@@ -345,7 +351,7 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
     for component, nodes in waiting.items():
         for node in nodes:
             outcome.profile_of[node] = fresh[component]
-    _write(tx, batch, known, shared_new, outcome, list(fresh.values()))
+    _write(tx, batch, known, shared_new_nodes, outcome, list(fresh.values()))
     _block_refused(tx, batch, [(usable[e], types[t]) for e, t in result.refused])
     outcome.refused = len(result.refused)
     return outcome
@@ -385,8 +391,8 @@ def _block_refused(
 def _write(
     tx: Transaction,
     batch: BatchIdentifiers,
-    known: dict[tuple[str, str], tuple[str | None, bool]],
-    shared_new: set[tuple[str, str]],
+    known: dict[int, tuple[str | None, bool]],
+    shared_new: list[int],
     outcome: BatchOutcome,
     new_profiles: list[str],
 ) -> None:
@@ -403,7 +409,9 @@ def _write(
                 }
             ),
         )
-    new_nodes = [i for i, p in enumerate(batch.pairs) if p not in known]
+    new_nodes = [i for i in range(len(batch.pairs)) if i not in known]
+    is_shared_new = np.zeros(len(batch.pairs), dtype=bool)
+    is_shared_new[shared_new] = True
     if new_nodes:
         tx.append(
             "identifiers",
@@ -414,13 +422,13 @@ def _write(
                     "profile_id": [outcome.profile_of[i] for i in new_nodes],
                     "first_seen_at": _timestamps(batch.first_seen).take(new_nodes),
                     "last_seen_at": _timestamps(batch.last_seen).take(new_nodes),
-                    "shared": [batch.pairs[i] in shared_new for i in new_nodes],
+                    "shared": pa.array(is_shared_new[new_nodes]),
                 }
             ),
             conflict_columns=["id_type", "id_value"],
         )
-    newly_shared_known = [p for p in shared_new if p in known and not known[p][1]]
-    for id_type, id_value in newly_shared_known:
+    newly_shared_known = [i for i in shared_new if i in known and not known[i][1]]
+    for id_type, id_value in (batch.pairs[i] for i in newly_shared_known):
         tx.execute(
             "UPDATE identifiers SET shared = TRUE WHERE id_type = ? AND id_value = ?",
             [id_type, id_value],
@@ -433,4 +441,4 @@ def _write(
         )
     outcome.identifiers_new = len(new_nodes)
     outcome.profiles_new = len(new_profiles)
-    outcome.shared_marked = len(shared_new - {p for p, v in known.items() if v[1]})
+    outcome.shared_marked = sum(1 for i in shared_new if not (i in known and known[i][1]))
