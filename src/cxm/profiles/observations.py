@@ -13,22 +13,10 @@ from typing import Any
 
 import orjson
 
+from cxm.collect.importers.customers import CANONICAL_FIELDS
 from cxm.profiles.survivorship import Observation
 from cxm.store import Database
 
-RECORD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "birth_date",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postcode",
-    "region",
-    "country",
-)
 SEGMENT_TRAITS = {
     "firstName": "first_name",
     "lastName": "last_name",
@@ -76,7 +64,7 @@ def _json(text: str | None) -> dict[str, Any]:
 
 def record_observations(database: Database, profile_id: str) -> list[Observation]:
     rows = database.query(
-        f"SELECT source, imported_at, {', '.join(RECORD_FIELDS)}, CAST(traits AS TEXT) "
+        f"SELECT source, imported_at, {', '.join(CANONICAL_FIELDS)}, CAST(traits AS TEXT) "
         "FROM customer_records WHERE profile_id = ?",
         [profile_id],
     )
@@ -84,7 +72,11 @@ def record_observations(database: Database, profile_id: str) -> list[Observation
     for source, imported_at, *fields, traits in rows:
         values = {k: _scalar(v) for k, v in _json(traits).items() if _present(v)}
         values.update(
-            {name: _scalar(v) for name, v in zip(RECORD_FIELDS, fields, strict=True) if _present(v)}
+            {
+                name: _scalar(v)
+                for name, v in zip(CANONICAL_FIELDS, fields, strict=True)
+                if _present(v)
+            }
         )
         found.append(Observation(str(source), imported_at, values))
     return found
