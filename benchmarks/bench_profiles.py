@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import tempfile
 import time
 import uuid
@@ -23,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from benchmarks.common import loaded_demo_duckdb, percentiles_ms
 from cxm.store import Database, open_database
 
 TITLE = "Profiles: customer 360 lookup (issue 3)"
@@ -57,12 +57,6 @@ COPIED_TABLES = (
 _NAMES = ("Müller", "Schmidt", "Smith", "Wang", "李", "Anna", "James", "Chen Wei", "Sophie")
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50_ms": round(at(0.5), 2), "p95_ms": round(at(0.95), 2), "p99_ms": round(at(0.99), 2)}
-
-
 def _timed(items: list[str], call: Callable[[str], object]) -> dict[str, float]:
     for item in items[:WARM_UP]:
         call(item)
@@ -71,26 +65,7 @@ def _timed(items: list[str], call: Callable[[str], object]) -> dict[str, float]:
         began = time.perf_counter()
         call(item)
         samples.append((time.perf_counter() - began) * 1000)
-    return _percentiles(samples)
-
-
-def _loaded_duckdb(folder: Path) -> Path:
-    target = folder / "profiles.duckdb"
-    given = os.environ.get("CXM_BENCH_PROFILES_DB")
-    if given:
-        shutil.copy(given, target)
-        return target
-    from cxm.demo.config import DemoConfig
-    from cxm.demo.generate import ensure_generated
-    from cxm.demo.load import load
-
-    files, _ = ensure_generated(DemoConfig.of_size("default"), folder / "demo")
-    database = open_database(f"duckdb:///{target}")
-    try:
-        load(database, files)
-    finally:
-        database.close()
-    return target
+    return percentiles_ms(samples)
 
 
 def _copy_to_postgres(source: Database, url: str) -> Database:
@@ -131,7 +106,8 @@ def run() -> dict[str, dict[str, Any]]:
     )
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        duck = open_database(f"duckdb:///{_loaded_duckdb(Path(folder))}")
+        loaded = loaded_demo_duckdb(Path(folder), "profiles.duckdb", "CXM_BENCH_PROFILES_DB")
+        duck = open_database(f"duckdb:///{loaded}")
         rng = random.Random(3)
         current = [
             r[0]

@@ -16,7 +16,7 @@ import pytest
 
 from cxm.store import Database, open_database
 
-pytest_plugins = ["tests.support.cli"]
+pytest_plugins = ["tests.support.cli", "tests.support.browser"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CXM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -128,6 +128,22 @@ def test_batch_quarantines_bad_messages_and_keeps_the_rest(api: Api) -> None:
     assert api.database.scalar("SELECT count(*) FROM events") == 2
 
 
+def test_batch_quarantine_keeps_the_envelope_so_a_replay_matches_the_batch(api: Api) -> None:
+    batch = {
+        "batch": [{"type": "track", "userId": "u", "context": {"locale": "de-DE"}}],
+        "context": {"locale": "en-GB", "app": {"name": "shop"}},
+        "sentAt": "2026-01-02T03:04:05Z",
+    }
+    assert api.post("/v1/batch", batch).status_code == 200
+    payload = orjson.loads(api.database.scalar("SELECT payload FROM quarantine"))
+    assert payload == {
+        "type": "track",
+        "userId": "u",
+        "context": {"locale": "de-DE", "app": {"name": "shop"}},
+        "sentAt": "2026-01-02T03:04:05Z",
+    }
+
+
 def test_batch_envelope_errors_are_400(api: Api) -> None:
     assert api.post("/v1/batch", {"batch": []}).json()["field"] == "batch"
     assert api.post("/v1/batch", {"batch": "x"}).status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -82,3 +83,32 @@ def test_submission_with_only_quarantined_rows_commits(database: Database) -> No
     assert writer.submit(_table(source, "after"), [], source.source_id).result(timeout=10) == 1
     writer.close()
     assert database.scalar("SELECT count(*) FROM events") == 1
+
+
+def test_commit_listener_sees_committed_rows_and_cannot_break_the_writer(
+    database: Database,
+) -> None:
+    from cxm.collect.writer import add_commit_listener
+
+    seen: list[int] = []
+
+    def broken(_: object) -> None:
+        raise RuntimeError("listener bug")
+
+    remove_broken = add_commit_listener(database, broken)
+    remove = add_commit_listener(database, lambda table: seen.append(table.num_rows))
+    writer = GroupCommitWriter(database)
+    try:
+        source = create_source(database, "listener-test")
+        rows = [_row(source, f"m-{i}") for i in range(3)]
+        assert writer.submit(rows, [], source.source_id).result(timeout=10) == 3
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen == [3]
+        remove()
+        remove_broken()
+        assert writer.submit([_row(source, "m-9")], [], source.source_id).result(timeout=10) == 1
+        assert seen == [3]
+    finally:
+        writer.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cxm.identity import IdentityError, find_profile_id, stitch_new, unmerge
+from cxm.privacy.consent import record_consent
 from cxm.store import Database
 from tests.identity.data import event, import_customers, import_events, profile_of_event
 
@@ -76,6 +77,56 @@ def test_unmerge_restores_both_profiles_and_rows(database: Database, tmp_path: P
     assert database.scalar("SELECT count(*) FROM merges WHERE undone_at IS NULL") == 0
     with pytest.raises(IdentityError, match="already undone"):
         unmerge(database, merge_id)
+
+
+def test_unmerge_gives_consent_entries_back_to_the_identifier_they_were_given_for(
+    database: Database, tmp_path: Path
+) -> None:
+    crm, shop = _two_people_then_a_link(database, tmp_path)
+    # Recorded while the two were (wrongly) one person: each under its own identifier.
+    record_consent(database, "record:shop:S-1", "marketing", "email", "granted", source="shop")
+    record_consent(database, "email:ana@x.de", "surveys", "*", "denied", source="crm")
+    owners = database.query("SELECT DISTINCT profile_id FROM consent_ledger")
+    assert owners == [(crm,)]
+
+    result = unmerge(database, database.scalar("SELECT merge_id FROM merges"))
+
+    assert result.rows_moved.get("consent_ledger") == 1
+    by_identifier = dict(database.query("SELECT identifier, profile_id FROM consent_ledger"))
+    assert by_identifier == {"record:shop:S-1": shop, "email:ana@x.de": crm}
+
+
+def test_merge_keeps_the_survivors_row_in_tables_keyed_by_profile_id(
+    database: Database, tmp_path: Path
+) -> None:
+    # Later stages keep per-person state keyed by profile_id (scores, stages, memberships);
+    # a merge must not fail on their unique keys.
+    database.execute("CREATE TABLE person_scores (profile_id TEXT PRIMARY KEY, score INTEGER)")
+    database.execute(
+        "CREATE TABLE person_groups (group_id TEXT, profile_id TEXT, PRIMARY KEY (group_id, "
+        "profile_id))"
+    )
+    import_customers(database, tmp_path, [{"id": "C-1", "email": "ana@x.de"}], "crm")
+    import_customers(database, tmp_path, [{"id": "S-1", "phone": "+49 30 1234567"}], "shop")
+    stitch_new(database)
+    crm = find_profile_id(database, "record:crm:C-1")
+    shop = find_profile_id(database, "record:shop:S-1")
+    database.execute("INSERT INTO person_scores VALUES (?, 1), (?, 2)", [crm, shop])
+    database.execute(
+        "INSERT INTO person_groups VALUES ('g1', ?), ('g1', ?), ('g2', ?)", [crm, shop, shop]
+    )
+    import_events(
+        database,
+        tmp_path,
+        [event("e1", 1, user_id="S-1", kind="identify", email="ana@x.de")],
+    )
+    stitch_new(database)
+
+    survivor = find_profile_id(database, "record:shop:S-1")
+    assert survivor == find_profile_id(database, "record:crm:C-1")
+    assert database.query("SELECT profile_id FROM person_scores") == [(survivor,)]
+    groups = database.query("SELECT group_id, profile_id FROM person_groups ORDER BY group_id")
+    assert groups == [("g1", survivor), ("g2", survivor)]
 
 
 def test_unmerge_unknown_merge_names_field(database: Database) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,17 +14,10 @@ from cxm.api.app import create_app
 from cxm.collect.sources import Source, create_source
 from cxm.settings import Settings
 from cxm.store import Database, open_database
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, Tab
 from tests.support.inprocess import serve_in_thread
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "Site", "Tab", "start_site"]
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -73,38 +65,3 @@ def duckdb_site(tmp_path: Path) -> Iterator[Site]:
         yield from start_site(database, Settings(database_url=url))
     finally:
         database.close()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@dataclass
-class Tab:
-    page: Any
-    context: Any
-    errors: list[str]
-
-
-@pytest.fixture
-def tab(chromium: Any) -> Iterator[Tab]:
-    """A fresh browser context (no cookies, no storage) and page; console errors are kept."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        yield Tab(page, context, errors)
-    finally:
-        context.close()

@@ -1,9 +1,11 @@
-"""The Overview page and the tracker route over real HTTP, on both backends."""
+"""The Data sources page (the collection overview, formerly "/"), the KPI Overview's
+empty state and the tracker route over real HTTP, on both backends."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -23,8 +25,15 @@ def embedded_json(html: str, element_id: str) -> dict[str, object]:
     return data
 
 
-def test_overview_empty_database_shows_getting_started(site: Site) -> None:
+def test_kpi_overview_empty_database_points_to_getting_started(site: Site) -> None:
     response = httpx.get(f"{site.url}/")
+    assert response.status_code == 200
+    assert "No data yet" in response.text and 'href="/sources"' in response.text
+    assert "echarts.min.js" not in response.text
+
+
+def test_overview_empty_database_shows_getting_started(site: Site) -> None:
+    response = httpx.get(f"{site.url}/sources")
     assert response.status_code == 200
     assert "No data yet" in response.text
     assert "cxm demo" in response.text
@@ -36,7 +45,7 @@ def test_overview_with_data_shows_figures_charts_sources_quarantine(site: Site) 
     result = site.send(sample_batch())
     assert result["accepted"] == 5 and len(result["quarantined"]) == 1
 
-    html = httpx.get(f"{site.url}/").text
+    html = httpx.get(f"{site.url}/sources").text
 
     channel = embedded_json(html, "channel-data")
     assert (
@@ -45,9 +54,11 @@ def test_overview_with_data_shows_figures_charts_sources_quarantine(site: Site) 
             -30:
         ]
     )
-    series = {s["name"]: s["values"][-2:] for s in channel["series"]}  # type: ignore[union-attr,index]
+    channel_series: list[dict[str, Any]] = channel["series"]  # type: ignore[assignment]
+    series = {s["name"]: s["values"][-2:] for s in channel_series}
     assert series == {"web": [2, 1], "app": [0, 1], "email": [0, 1]}
-    traffic = {s["name"]: sum(s["values"]) for s in embedded_json(html, "traffic-data")["series"]}  # type: ignore[union-attr]
+    traffic_series: list[dict[str, Any]] = embedded_json(html, "traffic-data")["series"]  # type: ignore[assignment]
+    traffic = {s["name"]: sum(s["values"]) for s in traffic_series}
     assert traffic["Paid Search"] == 1 and traffic["Organic Search"] == 1
     kpis = re.findall(r'kpi-value">([^<]+)<', html)
     assert kpis == ["5", "5", "1", "1"]  # events, people, sources, quarantined
@@ -57,28 +68,29 @@ def test_overview_with_data_shows_figures_charts_sources_quarantine(site: Site) 
 
 def test_overview_escapes_quarantined_payloads(site: Site) -> None:
     site.send(sample_batch())
-    html = httpx.get(f"{site.url}/").text
+    html = httpx.get(f"{site.url}/sources").text
     assert XSS not in html
     assert "&lt;img src=x onerror=" in html
 
 
 def test_overview_days_parameter_sets_chart_window(site: Site) -> None:
     site.send(sample_batch())
-    html = httpx.get(f"{site.url}/", params={"days": "7"}).text
+    html = httpx.get(f"{site.url}/sources", params={"days": "7"}).text
     days = embedded_json(html, "channel-data")["days"]
     assert days == [f"2026-02-{d}" for d in (24, 25, 26, 27, 28)] + ["2026-03-01", "2026-03-02"]
     assert '<a href="?days=7" aria-current="true">' in html
 
 
 def test_overview_days_out_of_range_is_a_400_naming_the_field(site: Site) -> None:
-    response = httpx.get(f"{site.url}/", params={"days": "0"})
+    response = httpx.get(f"{site.url}/sources", params={"days": "0"})
     assert response.status_code == 400
     assert response.json()["field"] == "days"
 
 
 def test_overview_sends_strict_content_security_policy(site: Site) -> None:
-    policy = httpx.get(f"{site.url}/").headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    for path in ("/", "/sources"):
+        policy = httpx.get(f"{site.url}{path}").headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "default-src 'self'" in policy
 
 
 def test_static_echarts_is_vendored_and_gzipped(site: Site) -> None:
@@ -113,12 +125,14 @@ def test_navigation_links_only_pages_that_exist() -> None:
     install_web(app)
     links = {link.label: link for link in navigation_for(app, "/")}
     assert links["Overview"].available and links["Overview"].current
+    assert links["Data sources"].available and not links["Data sources"].current
     assert links["Profiles"].available
-    # Surveys belong to a later issue: greyed out until a route serves the path.
-    assert not links["Surveys"].available
+    # An app without a route at a path greys its entry out until one serves it.
+    bare = FastAPI()
+    assert not {link.label: link for link in navigation_for(bare, "/")}["Surveys"].available
 
-    @app.get("/surveys")
+    @bare.get("/surveys")
     def surveys() -> str:
         return "later issue"
 
-    assert {link.label: link for link in navigation_for(app, "/")}["Surveys"].available
+    assert {link.label: link for link in navigation_for(bare, "/")}["Surveys"].available

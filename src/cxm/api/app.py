@@ -13,13 +13,21 @@ from cxm.api import (
     auth_routes,
     collect_routes,
     consent_routes,
+    engage_routes,
     identity_routes,
+    journeys_routes,
+    metrics_routes,
+    predict_routes,
     privacy_routes,
     profiles_routes,
+    recommend_routes,
+    text_routes,
+    voc_routes,
 )
 from cxm.api.errors import install_error_handlers
 from cxm.api.responses import FastJSONResponse
 from cxm.api.state import AppState
+from cxm.api.workers import start_stage_workers
 from cxm.collect.ingest import Collector
 from cxm.collect.sources import WriteKeyCache
 from cxm.identity import BackgroundStitcher
@@ -44,7 +52,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Stitches new events to profiles every ~0.5 s (identity_stitch_interval_seconds).
         stitcher = BackgroundStitcher(db, settings.identity_stitch_interval_seconds).start()
+        workers = start_stage_workers(db, settings)  # survey triggers, journeys, scoring…
         yield
+        for worker in reversed(workers):
+            worker.stop()
         stitcher.stop()
         collector.close()  # commit what is queued before the process exits
         if owns_database:
@@ -73,6 +84,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(auth_routes.router)
     app.include_router(profiles_routes.router)
     app.include_router(consent_routes.router)
+    for stage in (
+        voc_routes,
+        text_routes,
+        metrics_routes,
+        journeys_routes,
+        predict_routes,
+        engage_routes,
+        recommend_routes,
+    ):
+        app.include_router(stage.router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability.")
     def healthz() -> dict[str, str]:

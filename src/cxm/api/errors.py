@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxm.api.responses import FastJSONResponse
+from cxm.errors import FieldError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api_error(_: Request, error: ApiError) -> FastJSONResponse:
         headers = {"WWW-Authenticate": "Basic"} if error.status == 401 else None
         return FastJSONResponse(error.body(), status_code=error.status, headers=headers)
+
+    @app.exception_handler(FieldError)
+    async def _field_error(_: Request, error: FieldError) -> FastJSONResponse:
+        # Any package's bad-input error that a route did not translate itself.
+        code = {404: "not_found", 409: "conflict"}.get(error.status, error.code)
+        body = {"error": code, "field": error.field, "reason": error.reason}
+        return FastJSONResponse(body, status_code=error.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> FastJSONResponse:

@@ -11,6 +11,8 @@ Scopes (``resource:verb``):
 ``profiles:write``  change traits and record consent/preferences on a person's behalf.
 ``identity:write``  merge/unmerge profiles, accept or reject probable links (review queue).
 ``segments:write``  manage segments, journeys and campaigns.
+``voc:write``       manage surveys and triggers; work closed-loop cases.
+``models:write``    train and run predictive and recommendation models.
 ``privacy:export``  export everything held about a person.
 ``privacy:erase``   erase a person.
 ``audit:read``      read the audit log.
@@ -20,10 +22,11 @@ Scopes (``resource:verb``):
 Roles (the departments of the "organisational silos"):
 
 - **admin**: every scope.
-- **analyst** (data team): ``analytics:read`` only; never raw personal data, never erase.
-- **marketing**: ``analytics:read``, ``profiles:read``, ``segments:write``.
+- **analyst** (data team): ``analytics:read``, ``models:write``; never raw personal data,
+  never erase.
+- **marketing**: ``analytics:read``, ``profiles:read``, ``segments:write``, ``voc:write``.
 - **service** (contact centre): ``profiles:read``, ``profiles:write`` (consent and
-  preferences a customer gives on the phone).
+  preferences a customer gives on the phone), ``voc:write`` (closed-loop cases).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ PROFILES_READ = "profiles:read"
 PROFILES_WRITE = "profiles:write"
 IDENTITY_WRITE = "identity:write"
 SEGMENTS_WRITE = "segments:write"
+VOC_WRITE = "voc:write"
+MODELS_WRITE = "models:write"
 PRIVACY_EXPORT = "privacy:export"
 PRIVACY_ERASE = "privacy:erase"
 AUDIT_READ = "audit:read"
@@ -46,6 +51,8 @@ SCOPES: tuple[str, ...] = (
     PROFILES_WRITE,
     IDENTITY_WRITE,
     SEGMENTS_WRITE,
+    VOC_WRITE,
+    MODELS_WRITE,
     PRIVACY_EXPORT,
     PRIVACY_ERASE,
     AUDIT_READ,
@@ -54,9 +61,9 @@ SCOPES: tuple[str, ...] = (
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
-    "analyst": frozenset({ANALYTICS_READ}),
-    "marketing": frozenset({ANALYTICS_READ, PROFILES_READ, SEGMENTS_WRITE}),
-    "service": frozenset({PROFILES_READ, PROFILES_WRITE}),
+    "analyst": frozenset({ANALYTICS_READ, MODELS_WRITE}),
+    "marketing": frozenset({ANALYTICS_READ, PROFILES_READ, SEGMENTS_WRITE, VOC_WRITE}),
+    "service": frozenset({PROFILES_READ, PROFILES_WRITE, VOC_WRITE}),
 }
 ROLES: tuple[str, ...] = tuple(ROLE_SCOPES)
 

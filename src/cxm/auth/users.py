@@ -10,16 +10,14 @@ from datetime import UTC, datetime
 from cxm.auth.principal import Principal
 from cxm.auth.scopes import ROLE_SCOPES, check_role
 from cxm.auth.tokens import hash_password, new_token, verify_password
+from cxm.errors import FieldError
 from cxm.store import Database
 
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 
 
-class UserError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class UserError(FieldError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Generation is deterministic for a given size and seed, so the files are kept in
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def demo(
     from cxm.demo.config import SIZES, DemoConfig
     from cxm.demo.generate import ensure_generated
     from cxm.demo.load import load, table_counts
+    from cxm.demo.stages import run_stages
     from cxm.store import open_database
 
     if size not in SIZES:
@@ -82,6 +84,10 @@ def demo(
                 advance=lambda spec, done: bar.update(tasks[spec.file], completed=done),
                 session_timeout_minutes=settings.session_timeout_minutes,
             )
+        with console.status("demo stages…") as status:
+            stage_summaries = run_stages(
+                database, files, lambda step: status.update(f"demo stages: {step}…")
+            )
         counts = table_counts(database)
     except (ImportFileError, ValueError) as error:
         errors.print(f"[red]error:[/red] {error}")
@@ -90,6 +96,8 @@ def demo(
         database.close()
     console.print(_imports_table(result.summaries))
     console.print(_counts_table(counts))
+    for line in stage_summaries:
+        console.print(line)
     console.print(
         f"loaded in {result.seconds:.1f}s (sessions {result.sessions_seconds:.1f}s); "
         f"ground truth for identity and text analytics: {files.directory / 'truth'}"
@@ -99,6 +107,8 @@ def demo(
     from cxm.cli.auth import demo_admin_link
     from cxm.cli.serve import run_server
 
+    # The demo's journeys send e-mail, SMS and webhooks to local files, never outside.
+    os.environ.setdefault("CXM_ENGAGE_SINK_DIR", str(files.directory / "engage-sink"))
     console.print(f"CXM serving the demo on http://{settings.host}:{settings.port}/")
     if link := demo_admin_link():
         console.print(f"sign in as admin (one-time link, valid for an hour): {link}")

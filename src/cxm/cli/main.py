@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cxm.cli import engage, journeys, metrics, predict, recommend, text, voc
 from cxm.cli.auth import audit_app, keys_app, users_app
 from cxm.cli.consent import consent_app, preference_link_command
 from cxm.cli.identity import export_app, identity_app
@@ -37,6 +38,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(consent_app, name="consent")
 privacy_app.command("link")(preference_link_command)
+for stage in (voc, text, metrics, journeys, predict, engage, recommend):
+    stage.register(app)
 console = Console()
 errors = Console(stderr=True)
 
@@ -125,5 +128,18 @@ def _register_optional() -> None:
 
 _register_optional()
 
+
+def main() -> None:
+    """The ``cxm`` entry point: any package's bad-input error that a command did not
+    report itself becomes ``error: field: reason`` and exit code 2, not a traceback."""
+    from cxm.errors import FieldError
+
+    try:
+        app()
+    except FieldError as error:
+        errors.print(f"[red]error:[/red] {error.field}: {error.reason}")
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

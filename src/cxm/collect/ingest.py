@@ -8,6 +8,7 @@ path in ``cxm.collect.importers`` but normalise through the same
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ import orjson
 from cxm.collect.messages import InvalidMessage, normalise_message
 from cxm.collect.rows import events_table
 from cxm.collect.sources import Source
-from cxm.collect.writer import GroupCommitWriter
+from cxm.collect.writer import CommitListener, GroupCommitWriter, add_commit_listener
 from cxm.store import Database
 
 
@@ -138,7 +139,9 @@ class Collector:
                         line_number=index,
                         field=path,
                         reason=error.reason,
-                        payload=message,
+                        # With the batch's context/sentAt applied, so a replay of the
+                        # fixed message normalises exactly as it would have in the batch.
+                        payload=merged,
                         received_at=received_at,
                     )
                 )
@@ -170,6 +173,10 @@ class Collector:
     ) -> Future[int]:
         rows = events_table(events) if len(events) >= _ARROW_IN_CALLER_ROWS else events
         return self._writer.submit(rows, quarantined, source.source_id)
+
+    def add_listener(self, listener: CommitListener) -> Callable[[], None]:
+        """Call ``listener(events)`` after each durable commit (see ``add_commit_listener``)."""
+        return add_commit_listener(self.database, listener)
 
     def close(self) -> None:
         self._writer.close()

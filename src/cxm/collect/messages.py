@@ -20,6 +20,7 @@ from cxm.collect.sources import Source
 from cxm.collect.touchpoints import Touchpoint, parse_touchpoint
 from cxm.collect.traffic import classify_traffic
 from cxm.collect.urls import host_of, utm_from_url
+from cxm.errors import FieldError
 
 MESSAGE_TYPES = frozenset({"track", "identify", "page", "screen", "group", "alias"})
 _OBJECT_FIELDS = ("properties", "traits", "context", "integrations")
@@ -27,13 +28,8 @@ _ID_MAX_LENGTH = 512
 _CLICK_ID_KEYS = ("gclid", "wbraid", "gbraid", "dclid", "msclkid", "fbclid", "ttclid")
 
 
-class InvalidMessage(ValueError):
+class InvalidMessage(FieldError):
     """A message breaks the spec; ``field`` is its path inside the message."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def _identifier(message: dict[str, Any], key: str) -> str | None:

@@ -15,16 +15,14 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from cxm.collect.touchpoints import Touchpoint, parse_touchpoint
+from cxm.errors import FieldError
 from cxm.store import Database
 
 SOURCE_KINDS = ("http", "import", "webhook")
 
 
-class SourceError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class SourceError(FieldError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,29 @@ _LAST_SEEN_EVERY_SECONDS = 10.0
 
 
 EventRows: TypeAlias = pa.Table | list[dict[str, object]]
+CommitListener: TypeAlias = Callable[[pa.Table], None]
+
+# Listeners per database object, for stage workers that start without the collector
+# (see add_commit_listener). Called on the writer thread after the futures resolve.
+_DATABASE_LISTENERS: dict[int, list[CommitListener]] = {}
+
+
+def add_commit_listener(database: Database, listener: CommitListener) -> Callable[[], None]:
+    """Call ``listener(events)`` after each durable commit of any writer on ``database``.
+
+    ``events`` is the committed Arrow table (retried duplicates included). The listener
+    runs on the writer thread after every waiting request has its answer, so it must
+    only hand the rows over (e.g. put them on a queue); an exception it raises is logged.
+    Returns a function that removes the listener.
+    """
+    listeners = _DATABASE_LISTENERS.setdefault(id(database), [])
+    listeners.append(listener)
+
+    def remove() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return remove
 
 
 @dataclass
@@ -143,6 +167,11 @@ class GroupCommitWriter:
         for submission in group:
             submission.done.set_result(len(submission.events))
         log.debug("committed %d events (%d new) in %d requests", rows, stored, len(group))
+        for listener in tuple(_DATABASE_LISTENERS.get(id(self._database), ())):
+            try:
+                listener(events)
+            except Exception:  # a listener must never stop the writer
+                log.exception("commit listener failed")
 
     def _touch_sources(self, tx: Transaction, source_ids: set[str]) -> None:
         now = time.monotonic()

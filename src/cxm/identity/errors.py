@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from cxm.errors import FieldError
 
-class IdentityError(ValueError):
-    def __init__(self, field: str, reason: str, status: int = 400) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-        self.status = status
+
+class IdentityError(FieldError):
+    pass

@@ -53,12 +53,54 @@ def move_profiles(tx: Transaction, moves: Sequence[tuple[str, str]]) -> None:
         {"from_id": [m[0] for m in moves], "to_id": [m[1] for m in moves]},
     )
     stage(tx, MOVES_TABLE, "from_id TEXT, to_id TEXT", data)
+    keyed = unique_keys_with_profile_id(tx)
     for table in profile_tables(tx):
+        for key in keyed.get(table, []):
+            _drop_colliding_rows(tx, table, key)
         tx.execute(
             f"UPDATE {table} SET profile_id = m.to_id FROM {MOVES_TABLE} m "
             f"WHERE {table}.profile_id = m.from_id"
         )
     tx.execute(f"DROP TABLE IF EXISTS {MOVES_TABLE}")
+
+
+def unique_keys_with_profile_id(tx: Transaction | Database) -> dict[str, list[list[str]]]:
+    """Primary and unique keys that include ``profile_id``, per table (derived per-person
+    state such as scores, stages or segment memberships)."""
+    rows = tx.query(
+        "SELECT tc.table_name, tc.constraint_name, k.column_name "
+        "FROM information_schema.table_constraints tc "
+        "JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name "
+        "AND k.table_name = tc.table_name AND k.table_schema = tc.table_schema "
+        "WHERE tc.table_schema = current_schema() "
+        "AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
+        "ORDER BY tc.table_name, tc.constraint_name, k.column_name"
+    )
+    keys: dict[tuple[str, str], list[str]] = {}
+    for table, constraint, column in rows:
+        keys.setdefault((str(table), str(constraint)), []).append(str(column))
+    found: dict[str, list[list[str]]] = {}
+    for (table, _), columns in keys.items():
+        if "profile_id" in columns:
+            found.setdefault(table, []).append(columns)
+    return found
+
+
+def _drop_colliding_rows(tx: Transaction, table: str, key: list[str]) -> None:
+    """Before moving rows to the surviving profile, drop the merged profile's rows whose
+    unique key would collide with the survivor's (or with another merged profile's moving
+    to the same survivor). Such tables hold per-person state that the owning stage
+    recomputes, so the survivor's row wins rather than the merge failing."""
+    others = [c for c in key if c != "profile_id"]
+    same = "".join(f" AND o.{c} = {table}.{c}" for c in others)
+    tx.execute(
+        f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {MOVES_TABLE} m "
+        f"WHERE m.from_id = {table}.profile_id AND ("
+        f"EXISTS (SELECT 1 FROM {table} o WHERE o.profile_id = m.to_id{same}) "
+        f"OR EXISTS (SELECT 1 FROM {MOVES_TABLE} m2 JOIN {table} o "
+        f"ON o.profile_id = m2.from_id WHERE m2.to_id = m.to_id "
+        f"AND m2.from_id < m.from_id{same})))"
+    )
 
 
 def assign_rows(

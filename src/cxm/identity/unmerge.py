@@ -5,8 +5,10 @@ Identifiers that arrived since join the side they are nearest to in the link
 graph (a breadth-first search from both sides at once); links that cross the two
 sides are blocked (``unmerge:<merge_id>``) so the next stitch pass does not merge
 them again. Fact rows then follow their strongest identifier, as in stitching.
-Rows in tables identity cannot attribute (another stage's tables with only a
-``profile_id``) stay with the surviving profile.
+Consent and preference entries carry the ``type:value`` identifier they were
+recorded under, so they follow that identifier back too. Rows in tables identity
+cannot attribute (another stage's tables with only a ``profile_id``) stay with the
+surviving profile.
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ def unmerge(database: Database, merge_id: str) -> UnmergeResult:
         tx.execute("UPDATE profiles SET updated_at = ? WHERE profile_id = ?", [now, holder])
         tx.execute("UPDATE merges SET undone_at = ? WHERE merge_id = ?", [now, merge_id])
         moved = _reassign_rows(tx, database.dialect, holder, merged, set(going))
+        moved.update(_reassign_labelled(tx, holder, merged, going))
         fill_by_person_key(tx, profile_id=holder)
     return UnmergeResult(merge_id, holder, merged, len(going), len(crossing), moved)
 
@@ -156,4 +159,32 @@ def _reassign_rows(
         assign_rows(tx, table, keys, [merged] * len(keys))
         if keys:
             moved[table] = len(keys)
+    return moved
+
+
+# Person tables keyed by the identifier label the entry was recorded under.
+LABELLED_TABLES = ("consent_ledger", "preference_entries")
+
+
+def _reassign_labelled(
+    tx: Transaction, holder: str, merged: str, going: list[Pair]
+) -> dict[str, int]:
+    labels = [f"{id_type}:{value}" for id_type, value in going] + [f"profile:{merged}"]
+    stage(tx, "identity_unmerge_labels", "label TEXT", pa.table({"label": labels}))
+    moved: dict[str, int] = {}
+    for table in LABELLED_TABLES:
+        count = int(
+            tx.query(
+                f"SELECT count(*) FROM {table} WHERE profile_id = ? "
+                "AND identifier IN (SELECT label FROM identity_unmerge_labels)",
+                [holder],
+            )[0][0]
+        )
+        if count:
+            tx.execute(
+                f"UPDATE {table} SET profile_id = ? WHERE profile_id = ? "
+                "AND identifier IN (SELECT label FROM identity_unmerge_labels)",
+                [merged, holder],
+            )
+            moved[table] = count
     return moved

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from cxm.errors import FieldError
 from cxm.privacy.consent_subject import Subject, resolve_subject
 from cxm.store import Database
 
@@ -28,14 +29,12 @@ STATUSES = ("granted", "denied", "withdrawn")
 _TEXT_LIMIT = 500
 
 
-class ConsentError(ValueError):
+class ConsentError(FieldError):
     """Bad consent input; ``field`` names what is wrong (API answers 400, or 404 for
     an unknown person)."""
 
     def __init__(self, field: str, reason: str, *, unknown: bool = False) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+        super().__init__(field, reason, 404 if unknown else 400)
         self.unknown = unknown
 
 

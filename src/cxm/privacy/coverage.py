@@ -5,37 +5,31 @@ information_schema, so new tables with one are covered automatically) and/or is
 declared below with the columns that carry identifiers for rows whose profile_id
 is not (yet) filled. Tables that hold no customer's personal data are listed in
 ``NO_PERSONAL_DATA``. ``tests/privacy/test_coverage.py`` fails when a table is in
-none of these, so every new table must register here.
+none of these, so every new table must register here or in its package's
+``personal_data.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from importlib import import_module
 
+from cxm.privacy.identifier_columns import IdentifierColumns
 from cxm.store import Database
 
-
-@dataclass(frozen=True)
-class IdentifierColumns:
-    """How rows of one table point at a person besides ``profile_id``."""
-
-    # Columns holding a bare identifier value (anonymous id, user id, customer id...).
-    values: tuple[str, ...] = ()
-    # Columns holding an e-mail as typed (compared trimmed and lower-cased).
-    emails: tuple[str, ...] = ()
-    # (type column, value column) pairs holding a normalised identifier.
-    typed: tuple[tuple[str, str], ...] = ()
-    # (source column, record id column) pairs: a per-source record id.
-    records: tuple[tuple[str, str], ...] = ()
-    # Columns holding an identifier label 'type:value'.
-    labels: tuple[str, ...] = ()
-    # Columns holding another profile id (merge history, reviews).
-    profile_refs: tuple[str, ...] = ()
-    # Free-text columns (raw input) searched for any identifier value.
-    texts: tuple[str, ...] = field(default=())
+# Later stages declare their own tables in ``<package>/personal_data.py`` (dicts named
+# DECLARED and NO_PERSONAL_DATA, same meaning as below), so each package owns its map.
+STAGE_MAPS = (
+    "cxm.voc.personal_data",
+    "cxm.voc.text.personal_data",
+    "cxm.metrics.personal_data",
+    "cxm.journeys.personal_data",
+    "cxm.predict.personal_data",
+    "cxm.engage.personal_data",
+    "cxm.recommend.personal_data",
+)
 
 
-DECLARED: dict[str, IdentifierColumns] = {
+_FOUNDATION_DECLARED: dict[str, IdentifierColumns] = {
     "events": IdentifierColumns(values=("anonymous_id", "user_id", "previous_id")),
     "sessions": IdentifierColumns(values=("anonymous_id", "user_id", "person_key")),
     "person_touch": IdentifierColumns(values=("person_key",)),
@@ -62,7 +56,7 @@ DECLARED: dict[str, IdentifierColumns] = {
 }
 
 # Tables with no customer's personal data; why, per table.
-NO_PERSONAL_DATA: dict[str, str] = {
+_FOUNDATION_NO_PERSONAL_DATA: dict[str, str] = {
     "schema_migrations": "schema versions",
     "sources": "systems that send data",
     "import_runs": "file names, hashes and counts",
@@ -73,6 +67,21 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "audit_log": "profile ids or hashed identifiers only; must outlive an erase",
     "erase_receipts": "counts and a hash, by design",
 }
+
+
+def declared_tables() -> dict[str, IdentifierColumns]:
+    """Every declared table: the foundation's and each stage package's."""
+    merged = dict(_FOUNDATION_DECLARED)
+    for name in STAGE_MAPS:
+        merged.update(getattr(import_module(name), "DECLARED", {}))
+    return merged
+
+
+def no_personal_data_tables() -> dict[str, str]:
+    merged = dict(_FOUNDATION_NO_PERSONAL_DATA)
+    for name in STAGE_MAPS:
+        merged.update(getattr(import_module(name), "NO_PERSONAL_DATA", {}))
+    return merged
 
 
 def base_tables(database: Database) -> list[str]:
@@ -105,10 +114,11 @@ def personal_tables(database: Database) -> dict[str, IdentifierColumns | None]:
     None means covered by ``profile_id`` alone.
     """
     columns = table_columns(database)
+    declared = declared_tables()
     tables: dict[str, IdentifierColumns | None] = {}
     for table, table_cols in columns.items():
-        if table in DECLARED:
-            tables[table] = DECLARED[table]
+        if table in declared:
+            tables[table] = declared[table]
         elif "profile_id" in table_cols:
             tables[table] = None
     return tables
@@ -117,8 +127,9 @@ def personal_tables(database: Database) -> dict[str, IdentifierColumns | None]:
 def uncovered_tables(database: Database) -> list[str]:
     """Tables neither covered by profile_id, nor declared, nor declared free of personal data."""
     columns = table_columns(database)
+    declared, free = declared_tables(), no_personal_data_tables()
     return sorted(
         t
         for t, cols in columns.items()
-        if "profile_id" not in cols and t not in DECLARED and t not in NO_PERSONAL_DATA
+        if "profile_id" not in cols and t not in declared and t not in free
     )

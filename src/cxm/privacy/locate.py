@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cxm.privacy.coverage import IdentifierColumns, personal_tables, table_columns
+from cxm.privacy.coverage import personal_tables, table_columns
+from cxm.privacy.identifier_columns import IdentifierColumns
 from cxm.privacy.subject import Subject
 from cxm.store import Database
 

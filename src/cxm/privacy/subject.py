@@ -13,17 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cxm.errors import FieldError
 from cxm.identity.normalise import is_known_type, normalise_identifier
 from cxm.store import Database
 
 _ROUNDS = 4
 
 
-class SubjectError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class SubjectError(FieldError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Chinese names written without a space, "韩桂英" all match).
 
 from __future__ import annotations
 
+from cxm.errors import FieldError
 from cxm.profiles.model import ProfileSummary
 from cxm.settings import get_settings
 from cxm.store import Database
@@ -16,11 +17,8 @@ _MIN_QUERY = 2
 _CJK_START = 0x2E80
 
 
-class SearchError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class SearchError(FieldError):
+    pass
 
 
 def _like(text: str) -> str:

@@ -17,20 +17,19 @@ import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from itertools import islice
 from typing import Any
 
+from cxm.errors import FieldError
 from cxm.profiles.model import TimelineEntry, TimelinePage
 from cxm.store import Database, Row
 
 MAX_LIMIT = 200
 
 
-class TimelineError(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class TimelineError(FieldError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,18 @@ class TimelineAdapter:
 
 
 TIMELINE_ADAPTERS: list[TimelineAdapter] = []
+# Later stages register their adapters in these modules (imported on first use, so the
+# profile package does not depend on the stages that build on it).
+STAGE_ADAPTER_MODULES = ("cxm.voc.timeline", "cxm.engage.timeline")
+_stage_adapters_loaded = False
+
+
+def _load_stage_adapters() -> None:
+    global _stage_adapters_loaded
+    if not _stage_adapters_loaded:
+        for name in STAGE_ADAPTER_MODULES:
+            import_module(name)
+        _stage_adapters_loaded = True
 
 
 def register_adapter(adapter: TimelineAdapter) -> None:
@@ -106,6 +117,7 @@ def load_timeline(
 ) -> TimelinePage:
     if not 1 <= limit <= MAX_LIMIT:
         raise TimelineError("limit", f"must be between 1 and {MAX_LIMIT}")
+    _load_stage_adapters()
     cursor = parse_before(before)
     skip = max(cursor.skip, 0) if cursor else 0
     chosen = TIMELINE_ADAPTERS if adapters is None else adapters

@@ -9,7 +9,20 @@ from fastapi.responses import Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
-from cxm.web import auth_pages, identity_pages, pages, preferences_pages, profiles_pages
+from cxm.web import (
+    auth_pages,
+    engage_pages,
+    identity_pages,
+    journeys_pages,
+    metrics_pages,
+    pages,
+    predict_pages,
+    preferences_pages,
+    profiles_pages,
+    recommend_pages,
+    text_pages,
+    voc_pages,
+)
 from cxm.web.tracker import tracker_response
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -20,6 +33,16 @@ def install_web(app: FastAPI) -> None:
     app.include_router(profiles_pages.router)
     app.include_router(identity_pages.router)
     app.include_router(preferences_pages.router)
+    for stage in (
+        voc_pages,
+        text_pages,
+        metrics_pages,
+        journeys_pages,
+        predict_pages,
+        engage_pages,
+        recommend_pages,
+    ):
+        app.include_router(stage.router)
     auth_pages.install(app)
     # ECharts is ~1.1 MB; gzip brings it to about a third for remote browsers.
     app.mount("/static", GZipMiddleware(StaticFiles(directory=STATIC_DIR)), name="static")

@@ -36,6 +36,48 @@ def _database(request: Request) -> Database:
 
 
 @router.get("/", response_class=HTMLResponse, name="overview")
+def kpi_overview_page(
+    request: Request,
+    _: SignedIn,
+    start: Annotated[str | None, Query(alias="from", description="First day.")] = None,
+    end: Annotated[str | None, Query(alias="to", description="Last day, included.")] = None,
+    grain: Annotated[str | None, Query(description="day, week or month.")] = None,
+    channel: Annotated[str | None, Query(description="Touchpoint channel filter.")] = None,
+    country: Annotated[str | None, Query(description="Country filter.")] = None,
+) -> HTMLResponse:
+    """The KPI Overview: every KPI of the catalogue with its trend (metrics package)."""
+    from cxm.metrics.dashboard import filter_options, overview_cards
+    from cxm.web.metrics_pages import query_or_400
+
+    database = _database(request)
+    filters = [("channel", channel or ""), ("country", country or "")]
+    query = query_or_400(database, start, end, grain, None, filters)
+    has_data = bool(database.scalar("SELECT count(*) FROM orders")) or bool(
+        database.scalar("SELECT count(*) FROM tickets")
+    )
+    response = templates.TemplateResponse(
+        request,
+        "metrics_overview.html",
+        {
+            "has_data": has_data,
+            "cards": overview_cards(database, query) if has_data else [],
+            "query": query,
+            "last_day": query_last_day(query),
+            "options": filter_options(database) if has_data else {},
+            "chosen": dict(query.filters),
+        },
+    )
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
+
+
+def query_last_day(query: Any) -> str:
+    from datetime import timedelta
+
+    return str((query.end - timedelta(microseconds=1)).date().isoformat())
+
+
+@router.get("/sources", response_class=HTMLResponse, name="sources")
 def overview_page(
     request: Request,
     _: SignedIn,

@@ -15,17 +15,11 @@ from cxm.api.state import AppState
 from cxm.auth.audit import NOT_FOUND, OK, identifier_subject
 from cxm.auth.deps import ProfilesPage, audit
 from cxm.profiles import SearchError, TimelineError, get_profile, load_timeline, search_profiles
-from cxm.web.pages import CONTENT_SECURITY_POLICY
-from cxm.web.templating import templates
+from cxm.web.profile_panels import profile_panels
+from cxm.web.responses import render_page as _render
 
 router = APIRouter(include_in_schema=False)
 TIMELINE_PAGE = 25
-
-
-def _render(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    response = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return response
 
 
 def _audit(request: Request, action: str, subject: str, ok: bool) -> None:
@@ -75,6 +69,9 @@ def profile_page(
             request, "profile_missing.html", {"identifier": identifier, "error": problem}, 400
         )
     _audit(request, "profile.view", profile.profile_id, True)
+    panels = profile_panels(request, database, profile.profile_id)
     return _render(
-        request, "profile.html", {"profile": profile, "timeline": timeline, "before": before}
+        request,
+        "profile.html",
+        {"profile": profile, "timeline": timeline, "before": before, "panels": panels},
     )

@@ -186,9 +186,22 @@
     if (cfg.autoPage) page();
   }
 
+  // On-site surveys (docs/voc.md): a web/app survey invitation waiting for this visitor,
+  // and posting its answers. Nothing is asked or sent without tracking consent.
+  const surveys = {
+    next: () => (!cfg || consent !== 'granted') ? Promise.resolve(null)
+      : fetch(cfg.endpoint + '/s/widget?' + new URLSearchParams(Object.assign(
+        { writeKey: cfg.writeKey, anonymousId: anonId }, userId ? { userId } : {})))
+        .then((r) => (r.status === 200 ? r.json() : null)).catch(() => null),
+    answer: (token, answers, complete) => (!cfg || consent !== 'granted') ? Promise.resolve(false)
+      : fetch(cfg.endpoint + '/s/widget', { method: 'POST', body: JSON.stringify(
+        { writeKey: cfg.writeKey, token, answers, complete: Boolean(complete) }) })
+        .then((r) => r.ok).catch(() => false),
+  };
+
   const api = {
     loaded: true, version: VERSION, init, page, track, identify, reset, consent: consentApi,
-    flush: () => flush(), anonymousId: () => anonId, userId: () => userId,
+    flush: () => flush(), anonymousId: () => anonId, userId: () => userId, surveys,
   };
   w.cxm = api;
 

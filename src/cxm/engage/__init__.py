@@ -1,0 +1,1 @@
+"""Real-time segments and triggered journeys: outbox, caps, quiet hours, holdouts."""

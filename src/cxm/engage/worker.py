@@ -1,0 +1,526 @@
+"""The engage stage's background work inside ``cxm serve``, and the outbox dispatcher.
+
+Two threads:
+
+* **engine**: the collector hands every committed event batch to a queue (a commit
+  listener, so the commit path only pays a ``put``). The engine attributes each event
+  to a profile (identifier lookup; events of people the stitcher has not seen yet wait
+  and are retried for ``_PENDING_SECONDS``), enters journeys, wakes waiting runs,
+  re-evaluates segment membership for those persons once their events carry a
+  profile id, and runs a full segment recompute every ``_RECOMPUTE_SECONDS``.
+* **dispatcher**: claims due outbox rows, sends them (a small thread pool, so one slow
+  receiver does not hold the rest), acknowledges or schedules a retry with
+  exponential back-off, dead-letters after ``max_attempts``, and writes the delivery
+  status as an event (``Message Sent`` / ``Message Failed``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+import pyarrow as pa
+
+from cxm.engage.config import EngageSettings, get_engage_settings
+from cxm.engage.engine import Engine, EventFact
+from cxm.engage.outbox import OutboxRow, ack_many, claim, fail, skip
+from cxm.engage.segments import list_segments, recompute, update_profiles
+from cxm.engage.senders import SendError, perform
+from cxm.engage.survey_relay import relay_due_invitations
+from cxm.engage.system_events import event_row, system_source, write_events
+from cxm.settings import Settings
+from cxm.store import Database
+
+log = logging.getLogger(__name__)
+_PENDING_SECONDS = 30.0
+_RECOMPUTE_SECONDS = 900.0
+# Other stages' tables segments read, watched for rows newer than the last look, so a
+# new NPS answer or score moves its person within about a second, not at the next recompute.
+_WATCHED = (
+    ("survey_answers", "answered_at"),
+    ("profile_scores", "scored_at"),
+    ("lifecycle_stages", "updated_at"),
+)
+_WATCH_SECONDS = 0.5
+_RETRY_SECONDS = 0.5
+_MAX_PENDING = 50_000
+_CLAIM_BATCH = 200
+_RELAY_SECONDS = 5.0
+# Test hook: exit the process right after sending, before the ack (crash test only).
+_CRASH_AFTER_SEND = "CXM_ENGAGE_TEST_CRASH_AFTER_SEND"
+
+
+@dataclass
+class _Pending:
+    event_key: str
+    event: str | None
+    user_id: str | None
+    anonymous_id: str | None
+    properties: dict[str, Any]
+    timestamp: datetime
+    first_seen: float
+    profile_id: str | None = None
+    journeys_done: bool = False
+
+
+# -- dispatcher --------------------------------------------------------------------------
+def _delivery_rows(
+    database: Database, done: list[tuple[OutboxRow, str, str]]
+) -> list[dict[str, Any]]:
+    rows = []
+    for row, status, detail in done:
+        name = {"sent": "Message Sent", "dead": "Message Failed"}.get(status)
+        if name is None or not row.profile_id:
+            continue
+        rows.append(
+            event_row(
+                system_source(database),
+                profile_id=row.profile_id,
+                event=name,
+                message_id=f"delivery:{row.idempotency_key}:{status}",
+                properties={
+                    "message_id": row.message_id,
+                    "journey_id": row.journey_id,
+                    "action": row.action,
+                    "channel": row.channel,
+                    "detail": detail[:200],
+                },
+            )
+        )
+    return rows
+
+
+def _send(
+    database: Database, row: OutboxRow, settings: EngageSettings, client: httpx.Client
+) -> tuple[OutboxRow, str, str]:
+    """Carry out one row; (row, sent|skipped|failed, detail). Writes nothing."""
+    try:
+        result = perform(database, row, settings, client)
+    except SendError as error:
+        return row, "failed", str(error)
+    except Exception as error:  # a bug in one action must not stop the dispatcher
+        log.exception("outbox row %s failed", row.message_id)
+        return row, "failed", repr(error)
+    return row, result.status, result.response
+
+
+def _record(
+    database: Database, results: list[tuple[OutboxRow, str, str]], settings: EngageSettings
+) -> dict[str, int]:
+    """Acknowledge the batch: one UPDATE per distinct response for the sent rows (the
+    common case), one per failed or skipped row, then the delivery events together."""
+    outcomes: dict[str, int] = {}
+    done: list[tuple[OutboxRow, str, str]] = []
+    sent: dict[str, list[OutboxRow]] = {}
+    for row, status, detail in results:
+        if status == "sent":
+            sent.setdefault(detail, []).append(row)
+        elif status == "skipped":
+            skip(database, row, detail)
+            outcomes["skipped"] = outcomes.get("skipped", 0) + 1
+        else:
+            final = fail(database, row, detail, settings.max_attempts, settings.backoff_seconds)
+            outcomes[final] = outcomes.get(final, 0) + 1
+            done.append((row, final, detail))
+    for detail, rows in sent.items():
+        acked = ack_many(database, rows, detail)
+        outcomes["sent"] = outcomes.get("sent", 0) + len(acked)
+        done.extend((row, "sent", detail) for row in acked)
+    events = _delivery_rows(database, done)
+    if events:
+        write_events(database, events)
+    return outcomes
+
+
+def dispatch_once(
+    database: Database,
+    settings: EngageSettings | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    client: httpx.Client | None = None,
+    relay: bool = True,
+) -> dict[str, int]:
+    """Claim and carry out every due row once; return counts by outcome. With ``relay``,
+    voc's due e-mail/SMS survey invitations are enqueued first."""
+    settings = settings or get_engage_settings()
+    own_client = client is None
+    http = client or httpx.Client(timeout=settings.send_timeout_seconds)
+    outcomes: dict[str, int] = {}
+    if relay:
+        relay_due_invitations(database)
+    try:
+        while True:
+            rows = claim(database, _CLAIM_BATCH, settings.claim_lease_seconds)
+            if not rows:
+                break
+            if pool is None or len(rows) == 1:
+                results = [_send(database, r, settings, http) for r in rows]
+            else:
+                results = list(pool.map(lambda r: _send(database, r, settings, http), rows))
+            if os.environ.get(_CRASH_AFTER_SEND) == "1":
+                os._exit(9)  # test hook: die after sending, before acknowledging
+            for status, count in _record(database, results, settings).items():
+                outcomes[status] = outcomes.get(status, 0) + count
+            if len(rows) < _CLAIM_BATCH:
+                break
+    finally:
+        if own_client:
+            http.close()
+    return outcomes
+
+
+# -- engine loop --------------------------------------------------------------------------
+def _user_values(pending: list[_Pending]) -> tuple[list[str], list[str]]:
+    users = sorted({p.user_id for p in pending if p.user_id})
+    anonymous = sorted({p.anonymous_id for p in pending if p.anonymous_id})
+    return users, anonymous
+
+
+def attribute(database: Database, pending: list[_Pending]) -> None:
+    """Fill ``profile_id`` from the identifier graph (user id, anonymous id, or a user id
+    that is a known record id). One query per 500 values; never a scan of ``events``."""
+    todo = [p for p in pending if p.profile_id is None]
+    if not todo:
+        return
+    users, anonymous = _user_values(todo)
+    owners: dict[tuple[str, str], str] = {}
+    for kind, values in (("user", users), ("anonymous_id", anonymous)):
+        types = (
+            "(id_type = 'user_id' OR id_type LIKE 'record:%')"
+            if kind == "user"
+            else "id_type = 'anonymous_id'"
+        )
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for value, profile_id in database.query(
+                f"SELECT id_value, profile_id FROM identifiers WHERE {types} "
+                f"AND id_value IN ({marks}) AND profile_id IS NOT NULL AND NOT shared",
+                chunk,
+            ):
+                owners.setdefault((kind, str(value)), str(profile_id))
+    for p in todo:
+        p.profile_id = owners.get(("user", p.user_id or "")) or owners.get(
+            ("anonymous_id", p.anonymous_id or "")
+        )
+
+
+def _uuid_text(key: object) -> str:
+    """The key as the databases print a UUID (hyphenated), whatever form it came in."""
+    try:
+        return str(uuid.UUID(str(key)))
+    except ValueError:
+        return str(key)
+
+
+def _facts_from(table: pa.Table, now: float) -> list[_Pending]:
+    columns = table.select(
+        ["event_key", "event", "user_id", "anonymous_id", "properties", "timestamp"]
+    ).to_pydict()
+    out = []
+    for key, event, user_id, anonymous_id, properties, timestamp in zip(
+        columns["event_key"],
+        columns["event"],
+        columns["user_id"],
+        columns["anonymous_id"],
+        columns["properties"],
+        columns["timestamp"],
+        strict=True,
+    ):
+        try:
+            props = orjson.loads(properties) if properties else {}
+        except orjson.JSONDecodeError:
+            props = {}
+        out.append(
+            _Pending(
+                _uuid_text(key),
+                event,
+                user_id,
+                anonymous_id,
+                props if isinstance(props, dict) else {},
+                timestamp,
+                now,
+            )
+        )
+    return out
+
+
+class EngageWorker:
+    def __init__(self, database: Database, settings: EngageSettings | None = None) -> None:
+        self.database = database
+        self.settings = settings or get_engage_settings()
+        self._token = "worker_" + uuid.uuid4().hex
+        self._ready: queue.Queue[list[OutboxRow]] = queue.Queue()
+        self._acks: queue.Queue[list[tuple[OutboxRow, str, str]] | None] = queue.Queue()
+        self.engine = Engine(database, self.settings, self._token, self._ready.put)
+        self._inbox: queue.Queue[pa.Table | _Pending] = queue.Queue()
+        self._stop = threading.Event()
+        self._wake_dispatcher = threading.Event()
+        self._pending: list[_Pending] = []
+        self._segment_pending: list[_Pending] = []
+        self._last_recompute = time.monotonic()
+        self._last_relay = 0.0
+        self._last_watch = 0.0
+        self._last_retry = 0.0
+        self._work_checked = -1e9
+        self._work = True
+        self._watermarks: dict[str, datetime] = {}
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cxm-engage-send")
+        self._client = httpx.Client(timeout=self.settings.send_timeout_seconds)
+        self._remove_listener: Callable[[], None] = _nothing
+        self._threads = [
+            threading.Thread(target=self._engine_loop, name="cxm-engage-engine", daemon=True),
+            threading.Thread(target=self._dispatch_loop, name="cxm-engage-dispatch", daemon=True),
+            threading.Thread(target=self._send_loop, name="cxm-engage-send", daemon=True),
+            threading.Thread(target=self._ack_loop, name="cxm-engage-ack", daemon=True),
+        ]
+
+    def on_commit(self, table: pa.Table) -> None:
+        self._inbox.put(table)
+
+    def submit(self, pending: _Pending) -> None:
+        self._inbox.put(pending)
+
+    def start(self) -> EngageWorker:
+        from cxm.collect.writer import add_commit_listener
+
+        self._remove_listener = add_commit_listener(self.database, self.on_commit)
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._remove_listener()
+        if _RUNNING.get(id(self.database)) is self:
+            del _RUNNING[id(self.database)]
+        self._stop.set()
+        self._wake_dispatcher.set()
+        self._ready.put([])
+        for thread in self._threads[:3]:
+            thread.join(timeout=10)
+        self._acks.put(None)  # after the senders: what they sent is still acknowledged
+        self._threads[3].join(timeout=10)
+        self._pool.shutdown(wait=True)
+        self._client.close()
+
+    # engine thread
+    def _engine_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("engage engine tick failed")
+                time.sleep(0.5)
+
+    def tick(self) -> None:
+        tables: list[pa.Table | _Pending] = []
+        try:
+            tables.append(self._inbox.get(timeout=self.settings.poll_seconds))
+            while True:
+                tables.append(self._inbox.get_nowait())
+        except queue.Empty:
+            pass
+        now = time.monotonic()
+        for item in tables:
+            if isinstance(item, _Pending):
+                item.first_seen = now
+                self._pending.append(item)
+            else:
+                self._pending.extend(_facts_from(item, now))
+        if len(self._pending) > _MAX_PENDING:  # unknown visitors flooding in: oldest go
+            self._pending = self._pending[-_MAX_PENDING:]
+        if self._pending and not self._has_work():
+            self._pending = []  # no active journey and no segment: nothing to react to
+        fresh = [p for p in self._pending if p.first_seen == now]
+        if self._pending and (fresh or now - self._last_retry >= _RETRY_SECONDS):
+            # New events at once; people not known yet again only every half second
+            # (the stitcher's pace), so unknown visitors cost little under load.
+            if now - self._last_retry >= _RETRY_SECONDS:
+                self._last_retry = now
+                attribute(self.database, self._pending)
+            else:
+                attribute(self.database, fresh)
+            ready = [p for p in self._pending if p.profile_id is not None]
+            if ready:
+                facts = [
+                    EventFact(str(p.profile_id), p.event, p.properties, p.event_key, p.timestamp)
+                    for p in ready
+                ]
+                if self.engine.handle_events(facts):
+                    self._wake_dispatcher.set()
+                self._segment_pending.extend(ready)
+            self._pending = [
+                p
+                for p in self._pending
+                if p.profile_id is None and now - p.first_seen < _PENDING_SECONDS
+            ]
+        if not self._has_work():
+            return
+        self._segments(now)
+        if self.engine.run_due():
+            self._wake_dispatcher.set()
+
+    def _has_work(self) -> bool:
+        """Any active journey or any segment? Checked at most every two seconds."""
+        now = time.monotonic()
+        if now - self._work_checked > 2.0:
+            self._work_checked = now
+            self._work = bool(self.engine.journeys()) or bool(
+                self.database.scalar("SELECT count(*) FROM segments")
+            )
+        return self._work
+
+    def _watch(self, now: float) -> list[str]:
+        """Persons with new rows in the watched tables since the last look."""
+        if now - self._last_watch < _WATCH_SECONDS:
+            return []
+        self._last_watch = now
+        tables = set(self.database.table_names())
+        people: set[str] = set()
+        for table, column in _WATCHED:
+            if table not in tables:
+                continue
+            mark = self._watermarks.get(table)
+            if mark is None:
+                latest = self.database.scalar(f"SELECT max({column}) FROM {table}")
+                self._watermarks[table] = latest or datetime.now().astimezone()
+                continue
+            rows = self.database.query(
+                f"SELECT profile_id, {column} FROM {table} WHERE {column} > ? "
+                "AND profile_id IS NOT NULL",
+                [mark],
+            )
+            for profile_id, seen in rows:
+                people.add(str(profile_id))
+                if seen is not None and seen > self._watermarks[table]:
+                    self._watermarks[table] = seen
+        return sorted(people)
+
+    def _segments(self, now: float) -> None:
+        watched = self._watch(now)
+        if watched:
+            segments = list_segments(self.database)
+            changes = update_profiles(self.database, watched, segments) if segments else []
+            if changes and self.engine.handle_segment_changes(changes):
+                self._wake_dispatcher.set()
+        if self._segment_pending:
+            # Attributed persons are re-evaluated at once, counting their events the
+            # stitcher has not attributed yet through their known identifiers.
+            people = sorted({str(p.profile_id) for p in self._segment_pending})
+            self._segment_pending = []
+            segments = list_segments(self.database)
+            if segments:
+                changes = update_profiles(self.database, people, segments, unstitched=True)
+                if changes and self.engine.handle_segment_changes(changes):
+                    self._wake_dispatcher.set()
+        if now - self._last_recompute > _RECOMPUTE_SECONDS:
+            self._last_recompute = now
+            for segment in list_segments(self.database):
+                _, changes = recompute(self.database, segment.segment_id)
+                if changes:
+                    self.engine.handle_segment_changes(changes)
+
+    # sender thread: rows the engine just committed, already claimed by this worker
+    def _send_loop(self) -> None:
+        while not self._stop.is_set():
+            rows = self._ready.get()
+            try:
+                while True:
+                    rows = rows + self._ready.get_nowait()
+            except queue.Empty:
+                pass
+            if not rows:
+                continue
+            try:
+                if len(rows) == 1:
+                    results = [_send(self.database, rows[0], self.settings, self._client)]
+                else:
+                    results = list(
+                        self._pool.map(
+                            lambda r: _send(self.database, r, self.settings, self._client), rows
+                        )
+                    )
+            except Exception:
+                log.exception("engage send failed")
+                continue
+            self._acks.put(results)
+
+    # ack thread: acknowledgements and delivery events off the sending path
+    def _ack_loop(self) -> None:
+        while True:
+            results = self._acks.get()
+            if results is None:
+                return
+            try:
+                _record(self.database, results, self.settings)
+            except Exception:
+                log.exception("engage acknowledgement failed; the lease will re-send")
+
+    # dispatcher thread: everything else due (deferred, retries, other processes' rows)
+    def _dispatch_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake_dispatcher.wait(timeout=max(self.settings.poll_seconds * 10, 0.2))
+            self._wake_dispatcher.clear()
+            # Invitations are scheduled minutes to days ahead: looking for due ones every
+            # few seconds is enough, not on every wake of this loop (5 times a second).
+            now = time.monotonic()
+            relay = now - self._last_relay >= _RELAY_SECONDS
+            if relay:
+                self._last_relay = now
+            try:
+                dispatch_once(self.database, self.settings, self._pool, self._client, relay)
+            except Exception:
+                log.exception("engage dispatch failed")
+                time.sleep(0.5)
+
+
+_RUNNING: dict[int, EngageWorker] = {}
+
+
+def _nothing() -> None:
+    return None
+
+
+def notify(
+    database: Database,
+    profile_id: str,
+    event: str,
+    properties: dict[str, Any],
+    event_key: str,
+    when: datetime,
+) -> None:
+    """Hand an event engage wrote itself (already attributed) to this process's worker."""
+    worker = _RUNNING.get(id(database))
+    if worker is not None:
+        worker.submit(
+            _Pending(
+                _uuid_text(event_key),
+                event,
+                None,
+                None,
+                properties,
+                when,
+                time.monotonic(),
+                profile_id,
+            )
+        )
+
+
+def start(database: Database, settings: Settings) -> Any:
+    """Start this stage's background work; return an object with ``stop()``, or None."""
+    del settings  # engage reads its own CXM_ENGAGE_* settings
+    if not get_engage_settings().worker:
+        return None
+    worker = EngageWorker(database).start()
+    _RUNNING[id(database)] = worker
+    return worker

@@ -1,0 +1,1 @@
+"""Journey analytics: stages, funnels, paths, cohorts, continuity, journey map, blueprint."""

@@ -1,0 +1,1 @@
+"""The CX KPI catalogue: every KPI formula defined once, documented and sliceable."""

@@ -1,0 +1,1 @@
+"""Predictive models on the profile: CLV, churn risk with reasons, value segments, win-back."""

@@ -1,0 +1,1 @@
+"""Recommendations: personalised (ALS), related, trending and combined."""

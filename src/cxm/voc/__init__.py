@@ -1,0 +1,1 @@
+"""Voice of the customer: surveys, distribution and triggers, responses, closed-loop cases."""

@@ -1,0 +1,135 @@
+"""Delivery survives a crash between send and ack; the worker reacts to committed events."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from cxm.collect.ingest import Collector
+from cxm.collect.sources import create_source
+from cxm.engage.config import EngageSettings
+from cxm.engage.engine import Engine, EventFact
+from cxm.engage.journeys import create_journey
+from cxm.engage.segments import create_segment, recompute
+from cxm.engage.worker import EngageWorker, dispatch_once
+from cxm.identity import BackgroundStitcher
+from cxm.store import Database, open_database
+from tests.engage.people import add_profile, grant
+from tests.engage.receivers import webhook_receiver
+
+_DISPATCH = (
+    "import sys; from cxm.store import open_database; "
+    "from cxm.engage.worker import dispatch_once; "
+    "db = open_database(sys.argv[1]); print(dispatch_once(db)); db.close()"
+)
+
+
+@pytest.mark.backends("duckdb", "postgresql")
+def test_crash_between_claim_and_ack_is_not_a_duplicate_for_the_receiver(
+    database_url: str,
+) -> None:
+    database = open_database(database_url)
+    with webhook_receiver() as receiver:
+        try:
+            add_profile(database, "p1")
+            grant(database, "p1", "marketing")
+            create_journey(
+                database,
+                "hook",
+                {
+                    "trigger": {"event": "Checkout Started"},
+                    "steps": [{"type": "action", "action": "webhook", "url": receiver.url}],
+                },
+                status="active",
+            )
+            now = datetime.now(UTC)
+            Engine(database, EngageSettings()).handle_events(
+                [EventFact("p1", "Checkout Started", {}, uuid.uuid4().hex, now)], now
+            )
+        finally:
+            database.close()  # DuckDB: one process owns the file at a time
+        env = {
+            **os.environ,
+            "CXM_ENGAGE_TEST_CRASH_AFTER_SEND": "1",
+            "CXM_ENGAGE_CLAIM_LEASE_SECONDS": "0",
+        }
+        crashed = subprocess.run(
+            [sys.executable, "-c", _DISPATCH, database_url], env=env, timeout=60
+        )
+        assert crashed.returncode == 9  # died after the send, before the ack
+        assert len(receiver.deliveries) == 1
+        env.pop("CXM_ENGAGE_TEST_CRASH_AFTER_SEND")
+        again = subprocess.run(
+            [sys.executable, "-c", _DISPATCH, database_url],
+            env=env,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        )
+        assert again.returncode == 0, again.stderr
+        assert "'sent': 1" in again.stdout
+        # At-least-once: the restarted dispatcher sent again with the same key ...
+        assert len(receiver.deliveries) == 2
+        assert len(receiver.unique()) == 1  # ... so the receiver acts once.
+        final = subprocess.run(
+            [sys.executable, "-c", _DISPATCH, database_url],
+            env=env,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        )
+        assert final.stdout.strip() == "{}"  # an acknowledged row is never sent again
+        assert len(receiver.deliveries) == 2
+
+
+def test_worker_reacts_to_committed_events_within_a_second(database: Database) -> None:
+    add_profile(database, "p1")
+    grant(database, "p1", "marketing")
+    segment = create_segment(database, "checkout", {"event": "Checkout Started", "within_days": 1})
+    recompute(database, segment.segment_id)
+    source = create_source(database, "web")
+    collector = Collector(database, 32_000, 1000)
+    stitcher = BackgroundStitcher(database, 0.2).start()
+    with webhook_receiver() as receiver:
+        create_journey(
+            database,
+            "hook",
+            {
+                "trigger": {"event": "Checkout Started"},
+                "steps": [{"type": "action", "action": "webhook", "url": receiver.url}],
+            },
+            status="active",
+        )
+        worker = EngageWorker(database, EngageSettings(backoff_seconds=0)).start()
+        try:
+            row = collector.prepare_single(
+                {"userId": "u-p1", "event": "Checkout Started", "messageId": "m1"},
+                "track",
+                source,
+            )
+            started = time.monotonic()
+            collector.commit([row], [], source).result(timeout=10)
+            while not receiver.deliveries and time.monotonic() - started < 5:
+                time.sleep(0.005)
+            webhook_seconds = time.monotonic() - started
+            while (
+                not database.scalar("SELECT count(*) FROM segment_members")
+                and time.monotonic() - started < 5
+            ):
+                time.sleep(0.01)
+            segment_seconds = time.monotonic() - started
+        finally:
+            worker.stop()
+            stitcher.stop()
+            collector.close()
+    assert len(receiver.deliveries) == 1
+    assert webhook_seconds < 1.0
+    assert database.scalar("SELECT profile_id FROM segment_members") == "p1"
+    assert segment_seconds < 1.0
+    assert dispatch_once(database) == {}
