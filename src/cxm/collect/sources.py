@@ -43,8 +43,14 @@ def _from_row(row: tuple[object, ...]) -> Source:
 
 
 def create_source(
-    database: Database, name: str, kind: str = "http", channel: str = "web"
+    database: Database,
+    name: str,
+    kind: str = "http",
+    channel: str = "web",
+    source_id: str | None = None,
 ) -> Source:
+    """Register a source. ``source_id`` is normally random; the demo passes a fixed one
+    so event keys (and everything sampled by them) repeat across loads of the same files."""
     if not name.strip():
         raise SourceError("name", "must not be empty")
     if kind not in SOURCE_KINDS:
@@ -55,7 +61,7 @@ def create_source(
     if find_source_by_name(database, name) is not None:
         raise SourceError("name", f"a source named {name!r} exists already")
     source = Source(
-        source_id=uuid.uuid4().hex,
+        source_id=source_id or uuid.uuid4().hex,
         name=name,
         write_key=secrets.token_urlsafe(24),
         kind=kind,
@@ -84,13 +90,17 @@ def get_source(database: Database, source_id: str) -> Source | None:
 
 
 def get_or_create_source(
-    database: Database, name: str, kind: str = "import", channel: str = "other"
+    database: Database,
+    name: str,
+    kind: str = "import",
+    channel: str = "other",
+    source_id: str | None = None,
 ) -> Source:
     existing = find_source_by_name(database, name)
     if existing is not None:
         return existing
     try:
-        return create_source(database, name, kind, channel)
+        return create_source(database, name, kind, channel, source_id)
     except Exception:
         # Another process may have created it between our read and write.
         found = find_source_by_name(database, name)

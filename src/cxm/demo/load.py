@@ -7,6 +7,7 @@ tills ``store``...), then every file goes through
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,7 +61,15 @@ def load(
     """Import every demo file, then sessionise. Re-loading stores nothing twice."""
     began = time.perf_counter()
     for spec in files.imports:
-        get_or_create_source(database, spec.source, kind="import", channel=spec.channel)
+        get_or_create_source(
+            database,
+            spec.source,
+            kind="import",
+            channel=spec.channel,
+            source_id=hashlib.md5(
+                f"cxm-demo|{spec.source}".encode(), usedforsecurity=False
+            ).hexdigest(),
+        )
     summaries = []
     for spec in files.imports:
         if starting is not None:

@@ -203,6 +203,15 @@ def _triggers() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+# Profile ids carry their creation time, so they differ on every load of the same
+# files; ordering people by their smallest identifier instead makes the seeded draws
+# (consent, waves, answers) land on the same people every run.
+_STABLE_KEYS = (
+    "(SELECT profile_id, min(id_type || ':' || id_value) AS key FROM identifiers "
+    "GROUP BY profile_id)"
+)
+
+
 def _record_consent(
     database: Database, rng: np.random.Generator, profiles: list[str], at: datetime
 ) -> int:
@@ -269,7 +278,8 @@ def _languages(database: Database) -> dict[str, str]:
     customer record's country."""
     rows = database.query(
         "SELECT profile_id, substr(locale, 1, 2) AS lang, count(*) AS n FROM events "
-        "WHERE profile_id IS NOT NULL AND locale IS NOT NULL GROUP BY profile_id, lang"
+        "WHERE profile_id IS NOT NULL AND locale IS NOT NULL GROUP BY profile_id, lang "
+        "ORDER BY profile_id, lang"
     )
     best: dict[str, tuple[int, str]] = {}
     by_country = {"cn": "zh", "de": "de", "at": "de", "ch": "de"}
@@ -355,8 +365,10 @@ def _simulate(
     from cxm.voc.surveys import require_survey
 
     invited = database.query(
-        "SELECT invitation_id, survey_id, profile_id, touchpoint, channel, event_key, send_at "
-        "FROM survey_invitations WHERE status = 'scheduled' ORDER BY send_at, invitation_id"
+        "SELECT i.invitation_id, i.survey_id, i.profile_id, i.touchpoint, i.channel, "
+        "i.event_key, i.send_at FROM survey_invitations i LEFT JOIN " + _STABLE_KEYS + " k "
+        "ON k.profile_id = i.profile_id WHERE i.status = 'scheduled' "
+        "ORDER BY i.send_at, i.survey_id, k.key, i.event_key"
     )
     tickets = _ticket_facts(database)
     product = {
@@ -539,7 +551,9 @@ def run(database: Database, files: DemoFiles, say: Callable[[str], None]) -> str
     profiles = [
         r[0]
         for r in database.query(
-            "SELECT profile_id FROM profiles WHERE merged_into IS NULL ORDER BY profile_id"
+            "SELECT p.profile_id FROM profiles p LEFT JOIN " + _STABLE_KEYS + " k "
+            "ON k.profile_id = p.profile_id WHERE p.merged_into IS NULL "
+            "ORDER BY k.key, p.profile_id"
         )
     ]
     say("voc: survey consent, triggers over the event history")
@@ -549,7 +563,9 @@ def run(database: Database, files: DemoFiles, say: Callable[[str], None]) -> str
     customers = [
         r[0]
         for r in database.query(
-            "SELECT DISTINCT profile_id FROM orders WHERE profile_id IS NOT NULL ORDER BY 1"
+            "SELECT o.profile_id FROM (SELECT DISTINCT profile_id FROM orders "
+            "WHERE profile_id IS NOT NULL) o LEFT JOIN " + _STABLE_KEYS + " k "
+            "ON k.profile_id = o.profile_id ORDER BY k.key, o.profile_id"
         )
     ]
     # Two relationship waves (250 and 45 days before the data ends), 30% of customers
