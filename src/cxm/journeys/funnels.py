@@ -25,7 +25,10 @@ Semantics follow PostHog's documented funnel definitions:
   (first-touch attribution); a **trend** buckets entries by their UTC day or ISO week.
 
 Everything is set-based SQL that DuckDB and PostgreSQL both run: one grouped join
-per step over the step events (all events for *strict*), no per-row Python.
+per step over the step events (all events for *strict*), no per-row Python. Steps read
+the compact ``journey_events`` read model (``cxm.journeys.read_model``: person hash,
+name code, time), sorted by name so a step's scan touches only its own rows; only a
+breakdown goes back to ``events``, for the dimension of the entry events.
 """
 
 from __future__ import annotations
@@ -36,12 +39,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from cxm.journeys.errors import JourneyQueryError
+from cxm.journeys.read_model import TABLE, ensure_fresh, name_codes, person_hash
 from cxm.journeys.sql import (
-    EVENT_NAME,
     dimension_sql,
     interval,
     name_filter,
-    person_key,
     seconds_between,
     utc_period,
 )
@@ -128,16 +130,16 @@ def validate_steps(steps: Sequence[str]) -> tuple[str, ...]:
 
 
 def _time_filter(
-    start: datetime | None, end: datetime | None, window: int
+    start: datetime | None, end: datetime | None, window: int, column: str = "ts"
 ) -> tuple[str, list[Any]]:
     """Events that can take part: from the range start to its end plus one window."""
     clauses: list[str] = []
     params: list[Any] = []
     if start is not None:
-        clauses.append("timestamp >= ?")
+        clauses.append(f"{column} >= ?")
         params.append(start)
     if end is not None:
-        clauses.append(f"timestamp < CAST(? AS TIMESTAMPTZ) + {interval(window)}")
+        clauses.append(f"{column} < CAST(? AS TIMESTAMPTZ) + {interval(window)}")
         params.append(end)
     return (" AND ".join(clauses) or "TRUE"), params
 
@@ -154,9 +156,35 @@ def _entry_filter(start: datetime | None, end: datetime | None) -> tuple[str, li
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+def _entry_dims(
+    dialect: str,
+    step: str,
+    dim: str,
+    start: datetime | None,
+    end: datetime | None,
+    window: int,
+    params: list[Any],
+) -> str:
+    """``e1`` from ``s1``: the breakdown value on each person's entry event (ties: the
+    smallest value), read from ``events`` (the read model keeps no dimensions); without
+    a breakdown that join is skipped."""
+    if dim == NO_DIMENSION:
+        return f"e1 AS (SELECT person, t1, {NO_DIMENSION} AS dim FROM s1)"
+    where = name_filter([step], params)
+    time_sql, time_params = _time_filter(start, end, window, "timestamp")
+    params.extend(time_params)
+    return (
+        "e1 AS (SELECT s1.person, s1.t1, min(e.dim) AS dim FROM s1 JOIN "
+        f"(SELECT {person_hash(dialect)} AS person, timestamp AS ts, {dim} AS dim FROM events "
+        f"WHERE {where} AND {time_sql}) e ON e.person = s1.person AND e.ts = s1.t1 "
+        "GROUP BY s1.person, s1.t1)"
+    )
+
+
 def _ordered_ctes(
-    person: str,
+    dialect: str,
     steps: tuple[str, ...],
+    codes: dict[str, int],
     strict: bool,
     window: int,
     start: datetime | None,
@@ -168,17 +196,13 @@ def _ordered_ctes(
     entry_sql, entry_params = _entry_filter(start, end)
     params: list[Any] = []
 
-    def scan(step: str, with_dim: bool = False) -> str:
-        # One scan of ``events`` per step, filtered by that step's name, rather than
-        # one shared set of all step events: DuckDB pushes the equality into the column
-        # scan and each join probes only its own step's rows.
-        where = name_filter([step], params)
+    def scan(step: str) -> str:
+        # One scan of the read model per step, filtered by that step's name code, rather
+        # than one shared set of all step events: the rows are sorted by name, so each
+        # scan reads only its own step's row groups and each join probes only them.
+        params.append(codes[step])
         params.extend(time_params)
-        extra = f", {dim} AS dim" if with_dim else ""
-        return (
-            f"(SELECT {person} AS person, timestamp AS ts{extra} FROM events "
-            f"WHERE {where} AND {time_sql})"
-        )
+        return f"(SELECT person, ts FROM {TABLE} WHERE name = ? AND {time_sql})"
 
     ctes: list[str] = []
     ctes.append(f"s1 AS (SELECT person, min(ts) AS t1 FROM {scan(steps[0])} e WHERE {entry_sql} ")
@@ -189,22 +213,12 @@ def _ordered_ctes(
         # inside each person's window matter, so they are cut out once here (one pass
         # over the events) and every step looks only at them.
         ctes.append(
-            f"win AS (SELECT e.person, e.name, e.ts FROM (SELECT {person} AS person, "
-            f"{EVENT_NAME} AS name, timestamp AS ts FROM events WHERE {time_sql}) e "
-            f"JOIN s1 ON s1.person = e.person AND e.ts > s1.t1 "
+            f"win AS (SELECT e.person, e.name, e.ts FROM (SELECT person, name, ts FROM {TABLE} "
+            f"WHERE {time_sql}) e JOIN s1 ON s1.person = e.person AND e.ts > s1.t1 "
             f"AND e.ts <= s1.t1 + {interval(window)})"
         )
         params.extend(time_params)
-    # The breakdown value is the one on the entry event (ties: the smallest value);
-    # without a breakdown that join back to the events is skipped.
-    if dim == NO_DIMENSION:
-        ctes.append(f"e1 AS (SELECT person, t1, {NO_DIMENSION} AS dim FROM s1)")
-    else:
-        ctes.append(
-            "e1 AS (SELECT s1.person, s1.t1, min(e.dim) AS dim FROM s1 JOIN "
-            f"{scan(steps[0], with_dim=True)} e ON e.person = s1.person AND e.ts = s1.t1 "
-            "GROUP BY s1.person, s1.t1)"
-        )
+    ctes.append(_entry_dims(dialect, steps[0], dim, start, end, window, params))
     previous = "e1"
     carried = ["f.t1"]
     for k in range(2, len(steps) + 1):
@@ -218,7 +232,7 @@ def _ordered_ctes(
                 f"GROUP BY f.person, f.dim, {', '.join(carried)} "
                 f"HAVING min(CASE WHEN e.name = ? THEN e.ts END) = min(e.ts))"
             )
-            params.extend([steps[k - 1], steps[k - 1]])
+            params.extend([codes[steps[k - 1]], codes[steps[k - 1]]])
         else:
             ctes.append(
                 f"s{k} AS (SELECT f.person, f.dim, {', '.join(carried)}, min(e.ts) AS t{k} "
@@ -235,8 +249,9 @@ def _ordered_ctes(
 
 
 def _any_order_ctes(
-    person: str,
+    dialect: str,
     steps: tuple[str, ...],
+    codes: dict[str, int],
     window: int,
     start: datetime | None,
     end: datetime | None,
@@ -246,19 +261,31 @@ def _any_order_ctes(
     done *k* different steps (entry = the first of any step)."""
     time_sql, time_params = _time_filter(start, end, window)
     entry_sql, entry_params = _entry_filter(start, end)
-    params: list[Any] = []
-    names_sql = name_filter(steps, params)
-    params.extend([*time_params, *entry_params])
+    step_codes = [codes[s] for s in steps]
+    params: list[Any] = [*step_codes, *time_params, *entry_params]
     k = len(steps)
     ranks = ", ".join(f"min(CASE WHEN r = {i} THEN first_ts END) AS t{i}" for i in range(2, k + 1))
     ctes = [
-        f"ev AS (SELECT {person} AS person, {EVENT_NAME} AS name, timestamp AS ts, "
-        f"{dim} AS dim FROM events WHERE {names_sql} AND {time_sql})",
+        f"ev AS (SELECT person, name, ts FROM {TABLE} "
+        f"WHERE name IN ({', '.join('?' for _ in step_codes)}) AND {time_sql})",
         f"s1 AS (SELECT person, min(ts) AS t1 FROM ev WHERE {entry_sql} GROUP BY person)",
-        f"e1 AS (SELECT person, t1, {NO_DIMENSION} AS dim FROM s1)"
-        if dim == NO_DIMENSION
-        else "e1 AS (SELECT s1.person, s1.t1, min(ev.dim) AS dim FROM s1 JOIN ev "
-        "ON ev.person = s1.person AND ev.ts = s1.t1 GROUP BY s1.person, s1.t1)",
+    ]
+    # The entry is the first of any step: its dimension comes from any step's events.
+    dims_params: list[Any] = []
+    if dim == NO_DIMENSION:
+        ctes.append(f"e1 AS (SELECT person, t1, {NO_DIMENSION} AS dim FROM s1)")
+    else:
+        where = name_filter(steps, dims_params)
+        raw_time, raw_params = _time_filter(start, end, window, "timestamp")
+        dims_params.extend(raw_params)
+        ctes.append(
+            "e1 AS (SELECT s1.person, s1.t1, min(e.dim) AS dim FROM s1 JOIN "
+            f"(SELECT {person_hash(dialect)} AS person, timestamp AS ts, {dim} AS dim "
+            f"FROM events WHERE {where} AND {raw_time}) e "
+            "ON e.person = s1.person AND e.ts = s1.t1 GROUP BY s1.person, s1.t1)"
+        )
+    params.extend(dims_params)
+    ctes += [
         # Each step's first time inside the window, then ranked: the k-th distinct step.
         "firsts AS (SELECT e1.person, ev.name, min(ev.ts) AS first_ts FROM e1 JOIN ev "
         f"ON ev.person = e1.person AND ev.ts >= e1.t1 AND ev.ts <= e1.t1 + {interval(window)} "
@@ -354,12 +381,14 @@ def compute_funnel(
     if start is not None and end is not None and end <= start:
         raise JourneyQueryError("to", "must be after from")
     dim = dimension_sql(breakdown) if breakdown else NO_DIMENSION
-    person = person_key(database.dialect)
+    ensure_fresh(database)
+    codes = name_codes(database, names)
+    dialect = database.dialect
     if order == "any":
-        ctes, params = _any_order_ctes(person, names, window_seconds, start, end, dim)
+        ctes, params = _any_order_ctes(dialect, names, codes, window_seconds, start, end, dim)
     else:
         ctes, params = _ordered_ctes(
-            person, names, order == "strict", window_seconds, start, end, dim
+            dialect, names, codes, order == "strict", window_seconds, start, end, dim
         )
     k = len(names)
     group = "dim" if breakdown else (utc_period("t1", trend) if trend else "CAST(NULL AS TEXT)")
