@@ -13,10 +13,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxm.identity.graph import GraphInput, resolve
 from cxm.identity.normalise import ANONYMOUS_ID, EMAIL, PHONE, USER_ID
@@ -62,6 +64,16 @@ class BatchIdentifiers:
     origin: str
     primary: list[int]  # per fact row: its strongest identifier's node
     scores: list[float] | None = None  # per link, for probabilistic and reviewed links
+
+    # Column forms of ``pairs``, built once: staging, link tables and writes all take
+    # from them, and per-node Python lists were a large share of a bulk pass.
+    @cached_property
+    def type_array(self) -> pa.Array:
+        return pa.array([p[0] for p in self.pairs], pa.string())
+
+    @cached_property
+    def value_array(self) -> pa.Array:
+        return pa.array([p[1] for p in self.pairs], pa.string())
 
     @property
     def rule(self) -> str:
@@ -112,8 +124,8 @@ def _stage_batch(tx: Transaction, batch: BatchIdentifiers) -> None:
     data = pa.table(
         {
             "node": pa.array(np.arange(len(batch.pairs), dtype=np.int64)),
-            "id_type": [p[0] for p in batch.pairs],
-            "id_value": [p[1] for p in batch.pairs],
+            "id_type": batch.type_array,
+            "id_value": batch.value_array,
         }
     )
     stage(tx, BATCH_STAGE, "node BIGINT, id_type TEXT, id_value TEXT", data)
@@ -131,8 +143,7 @@ def _known(tx: Transaction) -> dict[int, tuple[str | None, bool]]:
 def _link_table(batch: BatchIdentifiers, profile_of: list[str] | None) -> pa.Table:
     left = pa.array(batch.left, pa.int64())
     right = pa.array(batch.right, pa.int64())
-    types = pa.array([p[0] for p in batch.pairs], pa.string())
-    values = pa.array([p[1] for p in batch.pairs], pa.string())
+    types, values = batch.type_array, batch.value_array
     columns = {
         "left_type": types.take(left),
         "left_value": values.take(left),
@@ -200,8 +211,9 @@ def _batch_neighbours(
     and more than the threshold (shared) distinct identifiers of one non-anonymous type."""
     if not batch.left:
         return set(), set()
-    code: dict[str, int] = {}
-    kinds = np.array([code.setdefault(p[0], len(code)) for p in batch.pairs], dtype=np.int64)
+    encoded = pc.dictionary_encode(batch.type_array)
+    code = {t: i for i, t in enumerate(encoded.dictionary.to_pylist())}
+    kinds = np.asarray(encoded.indices, dtype=np.int64)
     left = np.asarray(batch.left, dtype=np.int64)
     right = np.asarray(batch.right, dtype=np.int64)
     n = len(batch.pairs)
@@ -289,8 +301,8 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
     shared[shared_new_nodes] = True
     owners = sorted({owner for owner, _ in known.values() if owner is not None})
     owner_node = {p: len(batch.pairs) + i for i, p in enumerate(owners)}
-    types = sorted({p[0] for p in batch.pairs if _limited(p[0])} | {EMAIL, PHONE, USER_ID})
-    type_column = {t: i for i, t in enumerate(types)}
+    present = pc.unique(batch.type_array).to_pylist()
+    types = sorted({t for t in present if _limited(t)} | {EMAIL, PHONE, USER_ID})
     profile_counts, ages = _profile_facts(tx, owners, types)
 
     owner = np.full(n, -1, dtype=np.int64)
@@ -299,7 +311,10 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
             owner[node] = owner_node[profile]
     counts = np.zeros((n + len(owners), len(types)), dtype=np.int32)
     counts[n:] = profile_counts
-    kind = np.array([type_column.get(p[0], -1) for p in batch.pairs], dtype=np.int64)
+    kind = np.asarray(
+        pc.index_in(batch.type_array, value_set=pa.array(types, pa.string())).fill_null(-1),
+        dtype=np.int64,
+    )
     counted = np.flatnonzero((owner < 0) & (kind >= 0) & ~shared)
     counts[counted, kind[counted]] = 1
     unshared = (~shared).tolist()
@@ -340,18 +355,19 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
             profile_id = survivor[profile_id]
         return profile_id
 
-    waiting: dict[int, list[int]] = {}  # component without a profile -> its nodes
-    for node, component in enumerate(result.component[:n].tolist()):
-        kept_node = result.kept_profile.get(component)
-        if kept_node is not None:
-            outcome.profile_of[node] = final(node_profile[kept_node])
-        else:
-            waiting.setdefault(component, []).append(node)
-    fresh = dict(zip(waiting, new_profile_ids(len(waiting)), strict=True))
-    for component, nodes in waiting.items():
-        for node in nodes:
-            outcome.profile_of[node] = fresh[component]
-    _write(tx, batch, known, shared_new_nodes, outcome, list(fresh.values()))
+    # One decision per component, then spread to its nodes by index: components are
+    # far fewer than nodes.
+    components, node_component = np.unique(result.component[:n], return_inverse=True)
+    chosen: list[str | None] = [
+        final(node_profile[k]) if (k := result.kept_profile.get(c)) is not None else None
+        for c in components.tolist()
+    ]
+    waiting = [i for i, profile in enumerate(chosen) if profile is None]
+    fresh = new_profile_ids(len(waiting))
+    for i, profile_id in zip(waiting, fresh, strict=True):
+        chosen[i] = profile_id
+    outcome.profile_of = np.array(chosen, dtype=object)[node_component].tolist()
+    _write(tx, batch, known, shared_new_nodes, outcome, fresh)
     _block_refused(tx, batch, [(usable[e], types[t]) for e, t in result.refused])
     outcome.refused = len(result.refused)
     return outcome
@@ -409,20 +425,22 @@ def _write(
                 }
             ),
         )
-    new_nodes = [i for i in range(len(batch.pairs)) if i not in known]
+    is_new = np.ones(len(batch.pairs), dtype=bool)
+    is_new[list(known)] = False
+    new_nodes = pa.array(np.flatnonzero(is_new))
     is_shared_new = np.zeros(len(batch.pairs), dtype=bool)
     is_shared_new[shared_new] = True
-    if new_nodes:
+    if len(new_nodes):
         tx.append(
             "identifiers",
             pa.table(
                 {
-                    "id_type": [batch.pairs[i][0] for i in new_nodes],
-                    "id_value": [batch.pairs[i][1] for i in new_nodes],
-                    "profile_id": [outcome.profile_of[i] for i in new_nodes],
+                    "id_type": batch.type_array.take(new_nodes),
+                    "id_value": batch.value_array.take(new_nodes),
+                    "profile_id": pa.array(outcome.profile_of, pa.string()).take(new_nodes),
                     "first_seen_at": _timestamps(batch.first_seen).take(new_nodes),
                     "last_seen_at": _timestamps(batch.last_seen).take(new_nodes),
-                    "shared": pa.array(is_shared_new[new_nodes]),
+                    "shared": pa.array(is_shared_new).take(new_nodes),
                 }
             ),
             conflict_columns=["id_type", "id_value"],

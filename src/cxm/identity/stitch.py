@@ -65,7 +65,8 @@ def _batch_graph(rows: FactRows) -> BatchIdentifiers:
     if (sizes == 0).any():
         raise ValueError("a fact row without identifiers cannot be stitched")
     # Types never contain NUL (nor can PostgreSQL text), so the joined key is unambiguous.
-    keys = pc.binary_join_element_wise(pa.array(types), pa.array(values), "\x00")
+    type_array = pa.array(types, pa.string())
+    keys = pc.binary_join_element_wise(type_array, pa.array(values, pa.string()), "\x00")
     codes = np.asarray(pc.dictionary_encode(keys).indices, dtype=np.int64)
     nodes, first_at = np.unique(codes, return_index=True)
     row_of = np.repeat(np.arange(len(sizes)), sizes)
@@ -78,7 +79,9 @@ def _batch_graph(rows: FactRows) -> BatchIdentifiers:
 
     starts = np.cumsum(sizes) - sizes
     primary = codes[starts]
-    row_rank = np.array([RANK[types[i].partition(":")[0]] for i in starts], dtype=np.int64)
+    kinds = pc.dictionary_encode(type_array)
+    rank_of_kind = [RANK[t.partition(":")[0]] for t in kinds.dictionary.to_pylist()]
+    row_rank = np.array(rank_of_kind, dtype=np.int64)[np.asarray(kinds.indices)[starts]]
     head = primary[row_of]
     is_link = codes != head
     is_link[starts] = False
