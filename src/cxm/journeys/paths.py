@@ -19,7 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from cxm.journeys.errors import JourneyQueryError
-from cxm.journeys.sql import EVENT_NAME, interval, name_filter, person_key, seconds_between
+from cxm.journeys.read_model import (
+    TABLE,
+    UNKNOWN_CODE,
+    code_names,
+    ensure_fresh,
+    name_codes,
+)
+from cxm.journeys.sql import interval, seconds_between
 from cxm.store import Database
 
 DIRECTIONS = ("after", "before")
@@ -98,14 +105,14 @@ def compute_paths(
         raise JourneyQueryError("depth", "must be between 1 and 10")
     if not 1 <= max_names <= 50:
         raise JourneyQueryError("max_names", "must be between 1 and 50")
+    ensure_fresh(database)
     anchor_range: list[str] = []
-    params: list[Any] = []
-    anchor_filter = name_filter([event.strip()], params)
+    params: list[Any] = [name_codes(database, [event.strip()])[event.strip()]]
     if start is not None:
-        anchor_range.append("timestamp >= ?")
+        anchor_range.append("ts >= ?")
         params.append(start)
     if end is not None:
-        anchor_range.append("timestamp < ?")
+        anchor_range.append("ts < ?")
         params.append(end)
     after = direction == "after"
     near = (
@@ -120,17 +127,15 @@ def compute_paths(
         if after
         else seconds_between("coalesce(lag(ts) OVER w, t0)", "ts")
     )
-    person = person_key(database.dialect)
+    # Names stay codes inside the query (integers group and join faster than text) and
+    # are decoded at the end; the anchor's row carries UNKNOWN_CODE, which no event has.
     sql = f"""
 WITH anchors AS (
-    SELECT {person} AS person, min(timestamp) AS t0 FROM events
-    WHERE {anchor_filter} AND {" AND ".join(anchor_range) or "TRUE"}
-    GROUP BY {person}
+    SELECT person, min(ts) AS t0 FROM {TABLE}
+    WHERE name = ? AND {" AND ".join(anchor_range) or "TRUE"}
+    GROUP BY person
 ),
-acts AS (
-    SELECT {person} AS person, {EVENT_NAME} AS name, timestamp AS ts FROM events
-    WHERE type IN ('track', 'page', 'screen')
-),
+acts AS (SELECT person, name, ts FROM {TABLE} WHERE action),
 near AS (
     SELECT a.person, a.t0, e.name, e.ts,
            row_number() OVER (PARTITION BY a.person ORDER BY {sort}) AS i
@@ -146,7 +151,7 @@ cuts AS (
     FROM gaps
 ),
 path AS (
-    SELECT person, CAST(? AS TEXT) AS name, 0 AS i FROM anchors
+    SELECT person, {UNKNOWN_CODE} AS name, 0 AS i FROM anchors
     UNION ALL
     SELECT person, name, i FROM cuts WHERE session = 0
 )
@@ -154,9 +159,13 @@ SELECT p.i, p.name, n.name AS next_name, count(*) AS persons
 FROM path p LEFT JOIN path n ON n.person = p.person AND n.i = p.i + 1
 GROUP BY p.i, p.name, n.name
 """
-    params.append(event.strip())
     rows = database.query(sql, params)
-    return _assemble(event.strip(), direction, depth, rows, max_names)
+    names = {**code_names(database), UNKNOWN_CODE: event.strip()}
+    decoded = [
+        (i, names[int(name)], None if after is None else names[int(after)], persons)
+        for i, name, after, persons in rows
+    ]
+    return _assemble(event.strip(), direction, depth, decoded, max_names)
 
 
 def _assemble(

@@ -11,4 +11,12 @@ from __future__ import annotations
 from cxm.privacy.identifier_columns import IdentifierColumns
 
 DECLARED: dict[str, IdentifierColumns] = {}
-NO_PERSONAL_DATA: dict[str, str] = {}
+NO_PERSONAL_DATA: dict[str, str] = {
+    "journey_events": (
+        "derived read model of events: a one-way 64-bit hash of the person id, an event "
+        "name code, time and channel; an erase deletes the person's events, which changes "
+        "the events signature, so the model is rebuilt without them before any query reads it"
+    ),
+    "journey_event_names": "event names (codes for the read model), no person",
+    "journey_read_state": "counts and times the read model was built from, no person",
+}

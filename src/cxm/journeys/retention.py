@@ -23,7 +23,8 @@ from datetime import date, datetime
 from typing import Any
 
 from cxm.journeys.errors import JourneyQueryError
-from cxm.journeys.sql import name_filter, person_key, utc_period
+from cxm.journeys.read_model import TABLE, ensure_fresh, name_codes
+from cxm.journeys.sql import utc_period
 
 PERIODS = ("day", "week", "month")
 DEFAULT_PERIODS = {"day": 14, "week": 12, "month": 12}
@@ -106,27 +107,25 @@ def compute_retention(
         raise JourneyQueryError("to", "must be after from")
     range_sql: list[str] = []
     params: list[Any] = []
-    start_filter = name_filter([start_event.strip()], params)
+    ensure_fresh(database)
+    codes = name_codes(database, [start_event.strip(), return_event.strip()])
+    params.append(codes[start_event.strip()])
     if start is not None:
         range_sql.append("t0 >= ?")
         params.append(start)
     if end is not None:
         range_sql.append("t0 < ?")
         params.append(end)
-    return_filter = name_filter([return_event.strip()], params)
+    params.append(codes[return_event.strip()])
     cohort_period = utc_period("t0", period)
     return_period = utc_period("e.ts", period)
-    person = person_key(database.dialect)
     sql = f"""
-WITH firsts AS (
-    SELECT {person} AS person, min(timestamp) AS t0 FROM events
-    WHERE {start_filter} GROUP BY {person}
-),
+WITH firsts AS (SELECT person, min(ts) AS t0 FROM {TABLE} WHERE name = ? GROUP BY person),
 cohorts AS (
     SELECT person, t0, {cohort_period} AS cohort FROM firsts
     WHERE {" AND ".join(range_sql) or "TRUE"}
 ),
-rets AS (SELECT {person} AS person, timestamp AS ts FROM events WHERE {return_filter}),
+rets AS (SELECT person, ts FROM {TABLE} WHERE name = ?),
 returns AS (
     SELECT DISTINCT c.person, c.cohort,
         CAST({_index(period, return_period, "c.cohort")} AS INTEGER) AS k
