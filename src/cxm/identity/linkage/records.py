@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxm.identity.linkage.features import (
     birth_date,
@@ -15,6 +16,7 @@ from cxm.identity.linkage.features import (
     phone_key,
     postcode_key,
 )
+from cxm.identity.linkage.model import RARE_NAME_MAX
 from cxm.store import Database
 
 
@@ -34,6 +36,13 @@ def read_records(database: Database) -> LinkageInput:
     return features_of(table)
 
 
+def _rare(values: pa.Array, most: int) -> pa.Array:
+    """``values`` where at most ``most`` records carry the value, else null."""
+    counts = pc.value_counts(values)
+    common = counts.field("values").filter(pc.greater(counts.field("counts"), most))
+    return pc.if_else(pc.is_in(values, value_set=common), None, values)
+
+
 def features_of(table: pa.Table) -> LinkageInput:
     columns = {name: table.column(name).to_pylist() for name in table.column_names}
     first, last, full, born, email, phone, postcode, region = [], [], [], [], [], [], [], []
@@ -51,12 +60,14 @@ def features_of(table: pa.Table) -> LinkageInput:
         where = (country or phone_country(e164) or "").upper() or None
         region.append(where)
         postcode.append(postcode_key(columns["postcode"][i], where))
+    full_names = pa.array(full, pa.string())
     features = pa.table(
         {
             "unique_id": pa.array(range(table.num_rows), pa.int64()),
             "first_name": pa.array(first, pa.string()),
             "last_name": pa.array(last, pa.string()),
-            "full_name": pa.array(full, pa.string()),
+            "full_name": full_names,
+            "rare_full_name": _rare(full_names, RARE_NAME_MAX),
             "birth_date": pa.array(born, pa.string()),
             "email": pa.array(email, pa.string()),
             "phone": pa.array(phone, pa.string()),
