@@ -1,12 +1,19 @@
 """Engage: event → webhook received by a local receiver, and segment membership delay.
 
-In one process, as inside `cxm serve`: the group-commit collector, the background
-identity stitcher (0.5 s), the engage worker (commit listener → journeys → outbox →
-dispatcher) and a threaded local HTTP receiver. 100 active journeys, each triggered by
-its own event name with a webhook action (re-entry "always", marketing consent granted),
-so every event enters one journey and causes one signed webhook. Events are offered at
-a fixed rate in 10 ms batches; latency is from handing the event to the collector to
-the receiver reading the webhook. A segment on one event name measures membership delay.
+End to end through real HTTP, three processes besides the bench itself:
+
+* ``cxm serve`` (its collector, identity stitcher and engage worker, exactly as
+  deployed; on PostgreSQL optionally ``--workers N``),
+* a load generator (``benchmarks.loadgen rate``) POSTing ``/v1/batch`` requests of
+  ``rate / 100`` events every 10 ms, open loop (a slow server shows as latency),
+* a webhook receiver (threaded HTTP/1.1 server) recording when each webhook arrived.
+
+100 active journeys, each triggered by its own event name with a webhook action
+(re-entry "always", marketing consent granted), so every event enters one journey and
+causes one signed webhook. Latency = receiver's arrival time − the load generator's
+send time of the request carrying the event (CLOCK_MONOTONIC, one machine). A segment
+on one event name measures membership delay, polled through
+``GET /v1/segments/{name}/members`` every 50 ms.
 """
 
 from __future__ import annotations
@@ -14,27 +21,31 @@ from __future__ import annotations
 import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
+import psycopg
 import pyarrow as pa
 
-from cxm.collect.ingest import Collector
+from cxm.auth.keys import create_api_key
 from cxm.collect.rows import event_key
 from cxm.collect.sources import create_source
-from cxm.engage.config import EngageSettings
 from cxm.engage.journeys import create_journey
 from cxm.engage.segments import create_segment, recompute
-from cxm.engage.worker import EngageWorker
-from cxm.identity import BackgroundStitcher
 from cxm.store import open_database
+from tests.support.server import start_server, stop_server
 
 TITLE = "Engage: triggered journeys and real-time segments (issue 7)"
 TARGETS = {
@@ -42,41 +53,34 @@ TARGETS = {
     "segment_update_p99_s": "< 1 s from the event to the membership",
 }
 NOTES = """
-Measured in one process on DuckDB, as `cxm serve` runs it: collector, 0.5 s identity
-stitcher, engage worker (engine, sender, acknowledger, polling dispatcher); the receiver
-is a separate process on loopback. This run was on a quiet machine (earlier runs
-while six other engineers shared the 2 cores were 2–7× slower). Every offered event
-produced its webhook (no loss, no duplicate key). Segment membership meets its target at
-100 events/s (p99 0.29 s) and misses it at 1,000 events/s (p99 1.5 s); the webhook p99
-target is missed at both rates (225 ms at 100/s, 5.9 s at 1,000/s). At 1,000 events/s the
-process cannot keep up and a queue builds (p50 ≈ p99 ≈ seconds): one Python process runs
-the collector, the stitcher, the engine and ~1,000 HTTP sends a second under one GIL, and
-each engine pass is a DuckDB transaction costing tens of ms under this load. The engine
-alone handles ~1,900 entries/s per pass (profiled: 190 entries in 100 ms, after batching
-its writes into Arrow appends and reading consent ledgers per pass; per-entry statements
-took ~8 ms each before). Next steps: senders in their own process (or asyncio HTTP/2),
-engine passes on PostgreSQL with `cxm serve --workers N`. Segment membership is
-re-evaluated for the persons of each engine pass, counting events the stitcher has not
-attributed yet through their known identifiers; polled here every 50 ms. `commit_*` is
-the collector's durable commit of the offered batch, the first leg of the webhook path.
+(filled in after the run; see docs/engage.md)
 """
 
 PROFILES = 2_000
 JOURNEYS = 100
+TICKS_PER_SECOND = 100
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CXM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def _serve(port_out: Any, times_out: Any, stop: Any) -> None:
     """The receiver, in its own process as a real one would be (no shared GIL)."""
     times: dict[str, float] = {}
+    deliveries: dict[str, int] = {}
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver would
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             now = time.monotonic()  # CLOCK_MONOTONIC: comparable across processes
             key = orjson.loads(body)["trigger"].get("event_key", "")
+            idempotency = self.headers.get("idempotency-key", "")
             with lock:
                 times.setdefault(key, now)
+                deliveries[idempotency] = deliveries.get(idempotency, 0) + 1
             self.send_response(200)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -85,11 +89,12 @@ def _serve(port_out: Any, times_out: Any, stop: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port_out.put(server.server_address[1])
     stop.wait()
     server.shutdown()
-    times_out.put(times)
+    times_out.put((times, deliveries))
 
 
 class _Receiver:
@@ -104,24 +109,44 @@ class _Receiver:
         self.process.start()
         self.url = f"http://127.0.0.1:{self._port.get(timeout=30)}/hook"
 
-    def finish(self) -> dict[str, float]:
+    def finish(self) -> tuple[dict[str, float], dict[str, int]]:
         self._stop.set()
-        times: dict[str, float] = self._times.get(timeout=30)
+        result: tuple[dict[str, float], dict[str, int]] = self._times.get(timeout=30)
         self.process.join(timeout=10)
-        return times
+        return result
 
 
-def _setup(url: str, hook: str) -> None:
+@contextmanager
+def _database_url(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "duckdb":
+        yield f"duckdb:///{folder / 'cxm.duckdb'}"
+        return
+    name = f"cxm_bench_engage_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _setup(url: str, hook: str) -> tuple[str, str, str]:
+    """Profiles with consent, 100 journeys, the probe segment; (source id, write key,
+    API key)."""
     database = open_database(url)
-    now = pa.array([datetime.now(UTC)] * PROFILES, pa.timestamp("us", tz="UTC"))
-    ids = [f"bp{i:05d}" for i in range(PROFILES)]
+    # PROFILES people for the load, plus one ("warm") for the warm-up before it.
+    ids = [f"bp{i:05d}" for i in range(PROFILES)] + ["bpwarm"]
+    users = [f"bu{i:05d}" for i in range(PROFILES)] + ["warm"]
+    count = len(ids)
+    now = pa.array([datetime.now(UTC)] * count, pa.timestamp("us", tz="UTC"))
     database.append("profiles", pa.table({"profile_id": ids, "created_at": now, "updated_at": now}))
     database.append(
         "identifiers",
         pa.table(
             {
-                "id_type": ["user_id"] * PROFILES,
-                "id_value": [f"bu{i:05d}" for i in range(PROFILES)],
+                "id_type": ["user_id"] * count,
+                "id_value": users,
                 "profile_id": ids,
                 "first_seen_at": now,
                 "last_seen_at": now,
@@ -132,14 +157,14 @@ def _setup(url: str, hook: str) -> None:
         "consent_ledger",
         pa.table(
             {
-                "entry_id": [f"c{i}" for i in range(PROFILES)],
+                "entry_id": [f"c{i}" for i in range(count)],
                 "profile_id": ids,
-                "identifier": [f"user_id:bu{i:05d}" for i in range(PROFILES)],
-                "purpose": ["marketing"] * PROFILES,
-                "channel": ["*"] * PROFILES,
-                "status": ["granted"] * PROFILES,
+                "identifier": [f"user_id:{u}" for u in users],
+                "purpose": ["marketing"] * count,
+                "channel": ["*"] * count,
+                "status": ["granted"] * count,
                 "recorded_at": now,
-                "source": ["bench"] * PROFILES,
+                "source": ["bench"] * count,
             }
         ),
     )
@@ -158,121 +183,211 @@ def _setup(url: str, hook: str) -> None:
         database, "bench segment", {"event": "Bench Event 0", "within_days": 1}
     )
     recompute(database, segment.segment_id)
-    database.close()
-
-
-def _scenario(rate: int, seconds: float) -> dict[str, float]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-engage-"))
-    url = f"duckdb:///{folder / 'cxm.duckdb'}"
-    receiver = _Receiver()
-    _setup(url, receiver.url)
-    database = open_database(url)
     source = create_source(database, "bench")
-    collector = Collector(database, 32_000, 50_000, 0.002)
-    stitcher = BackgroundStitcher(database, 0.5).start()
-    worker = EngageWorker(database, EngageSettings(poll_seconds=0.005, backoff_seconds=0.1)).start()
-    sent: dict[str, float] = {}
-    segment_probe: dict[str, float] = {}
-    member_seen: dict[str, float] = {}
-    commit_ms: list[float] = []
-    watching = threading.Event()
+    _, api_key = create_api_key(database, "bench", ["segments:write"], "bench")
+    database.close()
+    return source.source_id, source.write_key, api_key
 
-    def watch() -> None:
-        # Polls membership while events flow, so the delay is not inflated by waiting.
-        while not watching.is_set():
-            rows = database.query(
-                "SELECT m.profile_id FROM segment_members m JOIN segments s "
-                "ON s.segment_id = m.segment_id WHERE s.name = 'bench segment'"
-            )
-            now = time.monotonic()
-            for (pid,) in rows:
-                member_seen.setdefault(str(pid), now)
-            time.sleep(0.05)
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        per_batch = max(1, rate // 100)
-        batches = int(seconds * 100)
-        start = time.monotonic()
-        counter = 0
-        for b in range(batches):
-            due = start + b * 0.01
-            pause = due - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            rows = []
-            for _ in range(per_batch):
-                journey = counter % JOURNEYS
-                person = (counter * 7919) % PROFILES
-                message_id = f"bench-{counter}"
-                message = {
+def _batches(rate: int, seconds: float) -> list[list[dict[str, Any]]]:
+    per_batch = max(1, rate // TICKS_PER_SECOND)
+    out = []
+    counter = 0
+    for _ in range(int(seconds * TICKS_PER_SECOND)):
+        batch = []
+        for _ in range(per_batch):
+            person = (counter * 7919) % PROFILES
+            batch.append(
+                {
+                    "type": "track",
                     "userId": f"bu{person:05d}",
-                    "event": f"Bench Event {journey}",
-                    "messageId": message_id,
+                    "event": f"Bench Event {counter % JOURNEYS}",
+                    "messageId": f"bench-{counter}",
                 }
-                rows.append(collector.prepare_single(message, "track", source))
-                key = str(uuid.UUID(event_key(source.source_id, message_id)))
-                sent[key] = time.monotonic()
-                if journey == 0 and f"bp{person:05d}" not in segment_probe:
-                    segment_probe[f"bp{person:05d}"] = time.monotonic()
-                counter += 1
-            offered_at = time.monotonic()
-            future = collector.commit(rows, [], source)
-            future.add_done_callback(
-                lambda _, t=offered_at: commit_ms.append(1000 * (time.monotonic() - t))
             )
-        offered_seconds = time.monotonic() - start
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and database.scalar(
-            "SELECT count(*) FROM engage_outbox WHERE status = 'sent'"
-        ) < len(sent):
-            time.sleep(0.1)
-        probe_deadline = time.monotonic() + 10
-        while len(member_seen) < len(segment_probe) and time.monotonic() < probe_deadline:
-            time.sleep(0.05)
-        watching.set()
-        watcher.join(timeout=5)
-    finally:
-        worker.stop()
-        stitcher.stop()
-        collector.close()
-        database.close()
-        received = receiver.finish()
-    latencies = sorted(1000 * (received[k] - t) for k, t in sent.items() if k in received)
-    segment_delays = sorted(
-        member_seen[p] - t for p, t in segment_probe.items() if p in member_seen
+            counter += 1
+        out.append(batch)
+    return out
+
+
+def _watch_segment(base: str, api_key: str, seen: dict[str, float], stop: threading.Event) -> None:
+    """Polls the members route while events flow (50 ms), recording first sight."""
+    with httpx.Client(base_url=base, headers={"authorization": f"Bearer {api_key}"}) as client:
+        while not stop.is_set():
+            try:
+                response = client.get(
+                    "/v1/segments/bench segment/members", params={"limit": 10_000}, timeout=10
+                )
+                now = time.monotonic()
+                for member in response.json().get("members", []):
+                    seen.setdefault(str(member["profile_id"]), now)
+            except (httpx.HTTPError, ValueError):
+                pass
+            stop.wait(0.05)
+
+
+def _wait_sent(base: str, api_key: str, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = httpx.get(
+            f"{base}/v1/engage/outbox",
+            params={"limit": 1},
+            headers={"authorization": f"Bearer {api_key}"},
+            timeout=10,
+        )
+        counts = response.json().get("counts", {}) if response.status_code == 200 else {}
+        if int(counts.get("sent", 0)) >= count:
+            return
+        time.sleep(0.2)
+
+
+def _warm_up(base: str, write_key: str, api_key: str) -> None:
+    """One event per journey from a person outside the probe, answered before the load:
+    the first pass loads journeys and settings, which a running server has done long ago."""
+    batch = [
+        {"type": "track", "userId": "warm", "event": f"Bench Event {j}", "messageId": f"w{j}"}
+        for j in range(JOURNEYS)
+    ]
+    httpx.post(f"{base}/v1/batch", json={"batch": batch}, auth=(write_key, ""), timeout=30)
+    _wait_sent(base, api_key, JOURNEYS, 30)
+
+
+def _profiler(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
+    """``CXM_BENCH_ENGAGE_PYSPY=FILE``: a py-spy flame graph of the server under load."""
+    out = os.environ.get("CXM_BENCH_ENGAGE_PYSPY")
+    if not out:
+        return None
+    spy = Path(sys.executable).parent / "py-spy"
+    return subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "-o",
+            out,
+            "-f",
+            os.environ.get("CXM_BENCH_ENGAGE_PYSPY_FORMAT", "raw"),
+            "--pid",
+            str(pid),
+            "-d",
+            str(int(seconds)),
+            "-t",
+            "-s",
+            "--nonblocking",
+            *os.environ.get("CXM_BENCH_ENGAGE_PYSPY_ARGS", "").split(),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
-    def pct(values: list[float], q: float) -> float:
-        return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
+def _pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict[str, float]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-engage-"))
+    receiver = _Receiver()
+    with _database_url(backend, folder) as url:
+        source_id, write_key, api_key = _setup(url, receiver.url)
+        batches = _batches(rate, seconds)
+        batch_file = folder / "batches.json"
+        batch_file.write_bytes(orjson.dumps(batches))
+        args = ("--workers", str(workers)) if workers > 1 else ()
+        server = start_server(url, folder / "server.log", args=args)
+        member_seen: dict[str, float] = {}
+        stop_watch = threading.Event()
+        watcher = threading.Thread(
+            target=_watch_segment, args=(server.url, api_key, member_seen, stop_watch)
+        )
+        try:
+            _warm_up(server.url, write_key, api_key)
+            watcher.start()
+            profiler = _profiler(server.process.pid, seconds)
+            load = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.loadgen",
+                    "rate",
+                    server.url,
+                    write_key,
+                    str(batch_file),
+                    str(TICKS_PER_SECOND),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=seconds + 120,
+            )
+            result = orjson.loads(load.stdout)
+            if profiler is not None:
+                profiler.wait(timeout=60)
+            sent: dict[str, float] = {}
+            probe: dict[str, float] = {}
+            for batch, at in zip(batches, result["sent_at"], strict=True):
+                for message in batch:
+                    key = str(uuid.UUID(event_key(source_id, message["messageId"])))
+                    sent[key] = at
+                    person = "bp" + str(message["userId"])[2:]
+                    if message["event"] == "Bench Event 0":
+                        probe.setdefault(person, at)
+            expected = len(sent)
+            _wait_sent(server.url, api_key, expected + JOURNEYS, 30)
+            probe_deadline = time.monotonic() + 10
+            while len(member_seen) < len(probe) and time.monotonic() < probe_deadline:
+                time.sleep(0.05)
+        finally:
+            stop_watch.set()
+            watcher.join(timeout=15)
+            stop_server(server)
+            received, deliveries = receiver.finish()
+    latencies = sorted(1000 * (received[k] - t) for k, t in sent.items() if k in received)
+    segment_delays = sorted(member_seen[p] - t for p, t in probe.items() if p in member_seen)
+    failed = sum(1 for status in result["statuses"] if status != 200)
     return {
-        "events_offered": float(len(sent)),
-        "offered_events_per_second": round(len(sent) / offered_seconds, 1),
+        "events_offered": float(expected),
+        "offered_events_per_second": round(expected / result["offered_seconds"], 1),
+        "requests_failed": float(failed),
         "webhooks_received": float(len(latencies)),
-        "commit_p50_ms": round(pct(sorted(commit_ms), 0.5), 1),
-        "commit_p99_ms": round(pct(sorted(commit_ms), 0.99), 1),
-        "webhook_p50_ms": round(pct(latencies, 0.5), 1),
-        "webhook_p99_ms": round(pct(latencies, 0.99), 1),
+        "duplicate_deliveries": float(sum(n - 1 for n in deliveries.values())),
+        "webhook_p50_ms": round(_pct(latencies, 0.5), 1),
+        "webhook_p99_ms": round(_pct(latencies, 0.99), 1),
+        "webhook_max_ms": round(latencies[-1], 1) if latencies else float("nan"),
         "webhook_mean_ms": round(statistics.fmean(latencies), 1) if latencies else float("nan"),
-        "segment_persons_probed": float(len(segment_probe)),
-        "segment_update_p50_s": round(pct(segment_delays, 0.5), 3),
-        "segment_update_p99_s": round(pct(segment_delays, 0.99), 3),
+        "segment_persons_probed": float(len(probe)),
+        "segment_update_p50_s": round(_pct(segment_delays, 0.5), 3),
+        "segment_update_p99_s": round(_pct(segment_delays, 0.99), 3),
     }
+
+
+SCENARIOS = {
+    "duckdb-100": ("duckdb", 100, 1),
+    "duckdb-1000": ("duckdb", 1000, 1),
+    "postgresql-1000": ("postgresql", 1000, 1),
+    "postgresql-1000-w2": ("postgresql", 1000, 2),
+}
 
 
 def run() -> dict[str, dict[str, float]]:
     seconds = float(os.environ.get("CXM_BENCH_ENGAGE_SECONDS", "10"))
+    chosen = os.environ.get("CXM_BENCH_ENGAGE_SCENARIOS", ",".join(SCENARIOS)).split(",")
     results = {}
-    for rate in (100, 1000):
-        results[f"{rate} events/s, {JOURNEYS} journeys, {seconds:.0f} s"] = _scenario(rate, seconds)
+    for name in chosen:
+        backend, rate, workers = SCENARIOS[name]
+        deployment = "one process" if workers == 1 else f"--workers {workers}"
+        title = (
+            f"{backend}, `cxm serve` {deployment}: {rate} events/s, {JOURNEYS} journeys, "
+            f"{seconds:.0f} s"
+        )
+        results[title] = _scenario(backend, rate, seconds, workers)
     return results
 
 
 if __name__ == "__main__":
+    backend, rate, workers = SCENARIOS[os.environ.get("SCENARIO", "duckdb-100")]
     print(
         orjson.dumps(
-            _scenario(int(os.environ.get("RATE", "100")), 3.0), option=orjson.OPT_INDENT_2
+            _scenario(backend, rate, float(os.environ.get("SECONDS", "3")), workers),
+            option=orjson.OPT_INDENT_2,
         ).decode()
     )

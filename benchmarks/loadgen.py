@@ -2,10 +2,17 @@
 
 Pre-builds every request body so the generator is not what gets measured, sends
 them over C keep-alive connections, and prints one JSON line of results.
+
+`python -m benchmarks.loadgen rate URL KEY FILE PER_SECOND` offers prepared batches
+(FILE: a JSON list of message lists) at a fixed pace, each POSTed to /v1/batch when
+due whether or not earlier ones were answered (an open-loop load, so a slow server
+shows as latency, not as a lower offered rate), and prints each batch's send time
+(CLOCK_MONOTONIC, comparable with other processes on the machine) and status.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 import time
@@ -73,7 +80,52 @@ def send_batches(url: str, key: str, bodies: list[bytes], connections: int) -> d
     return {"seconds": time.perf_counter() - start, "failures": failures}
 
 
+async def _offer(url: str, key: str, bodies: list[bytes], per_second: float) -> dict[str, object]:
+    sent_at: list[float] = [0.0] * len(bodies)
+    statuses: list[int] = [0] * len(bodies)
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(auth=(key, ""), timeout=60, limits=limits) as client:
+
+        async def post(index: int) -> None:
+            sent_at[index] = time.monotonic()
+            try:
+                response = await client.post(
+                    f"{url}/v1/batch",
+                    content=bodies[index],
+                    headers={"content-type": "application/json"},
+                )
+                statuses[index] = response.status_code
+            except httpx.HTTPError:
+                statuses[index] = -1
+
+        tasks = []
+        start = time.monotonic()
+        for index in range(len(bodies)):
+            pause = start + index / per_second - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            tasks.append(asyncio.create_task(post(index)))
+        offered = time.monotonic() - start
+        await asyncio.gather(*tasks)
+    return {"sent_at": sent_at, "statuses": statuses, "offered_seconds": offered}
+
+
+def offer_at_rate(
+    url: str, key: str, batches: list[list[object]], per_second: float
+) -> dict[str, object]:
+    """POST each batch of messages at its due time; see the module docstring."""
+    bodies = [orjson.dumps({"batch": batch}) for batch in batches]
+    return asyncio.run(_offer(url, key, bodies, per_second))
+
+
 def main() -> None:
+    if sys.argv[1] == "rate":
+        url, key, path, per_second = sys.argv[2:6]
+        with open(path, "rb") as handle:
+            batches = orjson.loads(handle.read())
+        result_rate = offer_at_rate(url, key, batches, float(per_second))
+        sys.stdout.write(orjson.dumps(result_rate).decode() + "\n")
+        return
     mode, url, key, count, connections = sys.argv[1:6]
     if mode != "batch":
         raise SystemExit(f"unknown mode {mode}")

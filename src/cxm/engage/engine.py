@@ -107,10 +107,17 @@ class _Batch:
                     }
                 ),
             )
-        if self.outbox:
+        # A run entered in this pass has a fresh random id, so its keys (run.step) cannot
+        # be stored yet: a plain append (the UNIQUE constraint still guards it). Rows of
+        # older runs go through the deduplicating append, which serialises on a lock.
+        fresh = [row for row in self.outbox if row["run_id"] in self.new_runs]
+        older = [row for row in self.outbox if row["run_id"] not in self.new_runs]
+        if fresh:
+            tx.append("engage_outbox", pa.Table.from_pylist(fresh, schema=_OUTBOX_SCHEMA))
+        if older:
             tx.append(
                 "engage_outbox",
-                pa.Table.from_pylist(self.outbox, schema=_OUTBOX_SCHEMA),
+                pa.Table.from_pylist(older, schema=_OUTBOX_SCHEMA),
                 ("idempotency_key",),
             )
 
@@ -214,6 +221,8 @@ class Engine:
         self.on_ready = on_ready
         self._journeys: list[tuple[Journey, Program]] = []
         self._by_event: dict[str, list[tuple[Journey, Program]]] = {}
+        self._by_id: dict[str, tuple[Journey, Program]] = {}
+        self._awaited: set[str] = set()
         self._loaded_at = 0.0
         self._defaults = consent_defaults()
 
@@ -239,15 +248,23 @@ class Engine:
             }
             for name in names - {None}:
                 by_event.setdefault(str(name), []).append((journey, program))
+        # Event names some active run may be waiting for: an event of no such name
+        # cannot resume anything, so most passes skip that query of journey_runs.
+        awaited = {
+            str(step.spec["event"])
+            for _, program in loaded
+            for step in program.steps
+            if step.kind == "wait_event"
+        }
         self._journeys = loaded
         self._by_event = by_event
+        self._by_id = {journey.journey_id: (journey, program) for journey, program in loaded}
+        self._awaited = awaited
         self._loaded_at = time.monotonic()
 
     def _program(self, journey_id: str) -> tuple[Journey, Program] | None:
-        for journey, program in self.journeys():
-            if journey.journey_id == journey_id:
-                return journey, program
-        return None
+        self.journeys()
+        return self._by_id.get(journey_id)
 
     # -- inputs -----------------------------------------------------------------------
     def handle_events(self, facts: list[EventFact], now: datetime | None = None) -> int:
@@ -359,8 +376,11 @@ class Engine:
     ) -> None:
         """One query for the re-entry facts of every (journey, person) in this pass."""
         people = sorted({e[2] for e in entries})
-        for start in range(0, len(people), 500):
-            chunk = people[start : start + 500]
+        # Re-entry "always" needs neither the active count nor the last entry (only
+        # the trigger-key check below), so those people skip this scan of journey_runs.
+        limited = sorted({e[2] for e in entries if e[0].definition.get("reentry") != "always"})
+        for start in range(0, len(limited), 500):
+            chunk = limited[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             for journey_id, profile_id, active, last in batch.tx.query(
                 "SELECT journey_id, profile_id, sum(CASE WHEN state IN "
@@ -383,7 +403,7 @@ class Engine:
                 chunk,
             ):
                 batch.ledger[str(row[1])].append(ConsentEntry(*row))
-        keys = sorted({e[3] for e in entries} | {f"once:{p}" for p in people})
+        keys = sorted({e[3] for e in entries} | {f"once:{p}" for p in limited})
         seen: set[tuple[str, str]] = set()
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
@@ -471,7 +491,8 @@ class Engine:
             )
 
     def _resume_waiting(self, facts: list[EventFact], now: datetime) -> None:
-        people = sorted({f.profile_id for f in facts if f.event})
+        awaited = self._awaited
+        people = sorted({f.profile_id for f in facts if f.event in awaited})
         if not people:
             return
         rows = []
