@@ -46,6 +46,13 @@ class GammaGammaParams:
 
 
 def _objective(log_params: Floats, x: Floats, z: Floats) -> tuple[float, Floats]:
+    # The optimiser's line search probes extreme parameters; overflow there yields a
+    # non-finite likelihood, answered with a huge loss below, so numpy's warnings are noise.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _negative_log_likelihood(log_params, x, z)
+
+
+def _negative_log_likelihood(log_params: Floats, x: Floats, z: Floats) -> tuple[float, Floats]:
     p, q, g = np.exp(log_params)
     px = p * x
     ll = (
