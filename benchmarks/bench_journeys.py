@@ -60,7 +60,7 @@ def _time(work: Callable[[], Any]) -> dict[str, float]:
 
 def _database() -> Database:
     chosen = os.environ.get("CXM_BENCH_JOURNEYS_DB")
-    path = Path(chosen) if chosen else build_scale_database(Path("/tmp/cxm-journeys-scale.duckdb"))
+    path = Path(chosen) if chosen else build_scale_database(Path("/tmp/cxm-bench-scale.duckdb"))
     return open_database(f"duckdb:///{path}")
 
 

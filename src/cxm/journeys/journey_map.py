@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxm.journeys.read_model import TABLE, ensure_fresh, person_hash
 from cxm.journeys.stages import STAGES
 from cxm.metrics.formulas import nps_from_counts, rate
 from cxm.store import Database
@@ -116,6 +117,15 @@ def stage_at(time_column: str, alias: str = "s") -> str:
     return f"CASE {whens} ELSE 'awareness' END"
 
 
+def stage_rank_at(time_column: str, alias: str = "s") -> str:
+    """SQL: like ``stage_at`` but the stage's index in ``STAGES`` (0 = awareness)."""
+    whens = " ".join(
+        f"WHEN {time_column} >= {alias}.{stage}_at THEN {STAGES.index(stage)}"
+        for stage in reversed(STAGES)
+    )
+    return f"CASE {whens} ELSE 0 END"
+
+
 def _cell(cells: dict[tuple[str, str], Cell], stage: str, touchpoint: str | None) -> Cell:
     key = (stage, touchpoint or "other")
     if key not in cells:
@@ -133,13 +143,21 @@ def _topics_sql(database: Database, column: str) -> str:
 def load_journey_map(database: Database, pain_points_per_stage: int = 5) -> JourneyMap:
     tables = set(database.table_names())
     cells: dict[tuple[str, str], Cell] = {}
-    stage = stage_at("e.timestamp")
-    for st, tp, events, persons in database.query(
-        f"SELECT {stage} AS st, e.channel, count(*), count(DISTINCT e.profile_id) "
-        "FROM events e JOIN lifecycle_stages s ON s.profile_id = e.profile_id "
-        "GROUP BY st, e.channel"
+    stage = stage_rank_at("e.ts")
+    ensure_fresh(database)
+    # Events come from the read model: a profiled event's person is the hash of its
+    # profile id, so the stage rows are hashed the same way to join them. The stage is
+    # an integer (decoded below) and persons are counted by grouping per person first:
+    # both cheaper than text labels and count(DISTINCT) over 10M rows.
+    for rank, tp, events, persons in database.query(
+        f"SELECT st, channel, sum(n), count(*) FROM (SELECT {stage} AS st, e.channel, "
+        f"e.person, count(*) AS n FROM {TABLE} e "
+        f"JOIN (SELECT {person_hash(database.dialect, 'profile_id')} AS person, "
+        "awareness_at, acquisition_at, conversion_at, retention_at, advocacy_at "
+        "FROM lifecycle_stages) s ON s.person = e.person WHERE e.profiled "
+        "GROUP BY st, e.channel, e.person) per_person GROUP BY st, channel"
     ):
-        c = _cell(cells, st, tp)
+        c = _cell(cells, STAGES[int(rank)], tp)
         c.events, c.persons = int(events), int(persons)
     source = "none"
     if "survey_answers" in tables and database.scalar("SELECT count(*) FROM survey_answers"):

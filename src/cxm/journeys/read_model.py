@@ -37,6 +37,8 @@ from typing import Any
 from cxm.store import Database, Transaction
 
 TABLE = "journey_events"
+CHANNEL_DAYS = "journey_channel_days"
+JOURNEY_GAP_DAYS = 7  # the gap journey_channel_days' journeys are split at
 NAMES = "journey_event_names"
 STATE = "journey_read_state"
 PERSON_TEXT = "coalesce(profile_id, anonymous_id, user_id)"
@@ -92,10 +94,17 @@ def ensure_fresh(database: Database) -> str:
             return "fresh"
         if _append_only(tx, stored, current):
             _insert(tx, database.dialect, "received_at > ?", [stored[2]], sort=False)
+            # Only the persons with new events have new channel days.
+            touched = (
+                f"person IN (SELECT {person_hash(database.dialect)} FROM events "
+                "WHERE received_at > ? AND profile_id IS NOT NULL)"
+            )
+            _channel_days(tx, touched, [stored[2]])
             outcome = "appended"
         else:
             tx.execute(f"DELETE FROM {TABLE}")
             _insert(tx, database.dialect, "TRUE", [], sort=True)
+            _channel_days(tx, "TRUE", [])
             outcome = "rebuilt"
         tx.execute(
             f"UPDATE {STATE} SET events = ?, profiled = ?, received_max = ?, merges = ?, "
@@ -133,6 +142,39 @@ def _insert(tx: Transaction, dialect: str, where: str, params: list[Any], *, sor
         f"SELECT {person_hash(dialect)} AS person, c.code, e.timestamp, e.channel, "
         f"e.type IN ({actions}), e.profile_id IS NOT NULL "
         f"FROM events e JOIN {NAMES} c ON c.name = {name} WHERE {where}{order}",
+        params,
+    )
+
+
+def channel_days_sql(journey_gap_days: int, where: str = "TRUE") -> str:
+    """SQL (a CTE list ending in ``marked``) of profiled persons' channel days with the
+    previous day and channel and the journey number; ``where`` filters the persons."""
+    day = "CAST(floor(extract(epoch FROM ts) / 86400) AS INTEGER)"
+    return f"""
+days AS (
+    SELECT person, {day} AS d, channel, min(ts) AS first_ts
+    FROM {TABLE} WHERE profiled AND {where} GROUP BY person, {day}, channel
+),
+ordered AS (
+    SELECT person, d, channel, first_ts,
+           lag(d) OVER w AS prev_d, lag(channel) OVER w AS prev_channel
+    FROM days WINDOW w AS (PARTITION BY person ORDER BY first_ts, channel)
+),
+marked AS (
+    SELECT person, d, channel, first_ts, prev_d, prev_channel,
+           sum(CASE WHEN prev_d IS NULL OR d - prev_d > {int(journey_gap_days)} THEN 1 ELSE 0 END)
+             OVER (PARTITION BY person ORDER BY first_ts, channel ROWS UNBOUNDED PRECEDING)
+             AS journey
+    FROM ordered
+)"""
+
+
+def _channel_days(tx: Transaction, where: str, params: list[Any]) -> None:
+    tx.execute(f"DELETE FROM {CHANNEL_DAYS} WHERE {where}", params)
+    tx.execute(
+        f"INSERT INTO {CHANNEL_DAYS} (person, d, channel, first_ts, prev_d, prev_channel, "
+        f"journey) WITH {channel_days_sql(JOURNEY_GAP_DAYS, where)} "
+        "SELECT person, d, channel, first_ts, prev_d, prev_channel, journey FROM marked",
         params,
     )
 

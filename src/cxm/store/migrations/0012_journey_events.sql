@@ -16,6 +16,20 @@ CREATE TABLE journey_events (
     profiled BOOLEAN NOT NULL
 );
 
+-- Each profiled person's channels per UTC day (d = days since 1970-01-01), in the
+-- order of their first event that day, with the previous row's day and channel and
+-- the journey number (a new journey after more than 7 days without events): the
+-- continuity view's input, kept with the events model so a view only aggregates it.
+CREATE TABLE journey_channel_days (
+    person BIGINT NOT NULL,
+    d INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    first_ts TIMESTAMPTZ NOT NULL,
+    prev_d INTEGER,
+    prev_channel TEXT,
+    journey BIGINT NOT NULL
+);
+
 -- Event name codes; a code, once given, is never reused for another name.
 CREATE TABLE journey_event_names (
     code INTEGER PRIMARY KEY,
@@ -38,3 +52,4 @@ VALUES (1, -1, -1, NULL, -1, -1, NULL);
 
 /*postgresql*/ CREATE INDEX journey_events_name ON journey_events (name, person, ts);
 /*postgresql*/ CREATE INDEX journey_events_person ON journey_events (person, ts);
+/*postgresql*/ CREATE INDEX journey_channel_days_person ON journey_channel_days (person);
