@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxm.identity.normalise import (
     ANONYMOUS_ID,
@@ -173,69 +175,75 @@ def _record(row: Sequence[Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _distinct(
-    function: Callable[[str], str | None], column: Sequence[str | None]
-) -> list[str | None]:
-    """``function`` of each truthy value (None for the others), computed once per
-    distinct value: a batch repeats the same ids and e-mails many times."""
-    done = {value: function(value) for value in set(column) if value}
-    return [done[value] if value else None for value in column]
+def _present(column: pa.Array) -> pa.Array:
+    """The column as strings, empty strings as missing (falsy ids are no ids)."""
+    values = column.cast(pa.string())
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
-def _event_columns(rows: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
-    """Per identifier slot of ``_event`` (same order), a type and a value column,
-    the value None where the row has no such identifier."""
-    _, anonymous, user, previous, email, context_email, phone, _, source = (
-        list(c) for c in zip(*rows, strict=True)
+def _mapped(function: Callable[[str], str | None], values: pa.Array) -> pa.Array:
+    """``function`` of each value, computed once per distinct value (a batch repeats
+    the same ids and e-mails many times) and spread back by index."""
+    encoded = pc.dictionary_encode(values)
+    results = pa.array([function(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return results.take(encoded.indices)
+
+
+def _event_rows(
+    rows: pa.Table,
+) -> tuple[list[str], list[str], list[int], npt.NDArray[np.datetime64]]:
+    """Flat identifiers of event rows (the events query's columns), each row's in
+    rank order (ties in slot order below), computed column-wise in Arrow/numpy:
+    per-value Python work only for the distinct values normalisation needs. Also
+    each row's time."""
+    if rows.num_rows == 0:
+        return [], [], [], np.array([], dtype="datetime64[us]")
+    _, anonymous, user, previous, email, context_email, phone, at, source = (
+        rows.column(i).combine_chunks() for i in range(9)
     )
-    n = len(rows)
-    user_type = [
-        (
-            None
-            if not u
-            else f"record:{s}"
-            if s is not None
-            else ANONYMOUS_ID
-            if u.startswith(MESSAGING_PHONE_PREFIX)
-            else USER_ID
-        )
-        for u, s in zip(user, source, strict=True)
-    ]
-    values: list[list[Any]] = [
-        [u if u else None for u in user],
-        _distinct(_messaging_phone, user),
-        _distinct(normalise_email, email),
-        _distinct(normalise_email, context_email),
-        _distinct(normalise_phone, phone),
-        _distinct(_messaging_phone, anonymous),
-        [a if a else None for a in anonymous],
-        [p if p else None for p in previous],
-    ]
-    types: list[list[Any]] = [user_type]
-    types += [[t] * n for t in (PHONE, EMAIL, EMAIL, PHONE, PHONE, ANONYMOUS_ID, ANONYMOUS_ID)]
-    return types, values
-
-
-def _event_rows(rows: Sequence[Sequence[Any]]) -> tuple[list[str], list[str], list[int]]:
-    """Flat identifiers of event rows, as ``_event`` then a stable sort by rank
-    would give, computed column-wise."""
-    if not rows:
-        return [], [], []
-    type_columns, value_columns = _event_columns(rows)
-    n = len(rows)
-    present = np.array([[v is not None for v in c] for c in value_columns], dtype=bool)
-    rank_of = {t: RANK[t.partition(":")[0]] for t in set(type_columns[0]) if t}
-    ranks = np.array(
-        [[rank_of.get(t, 0) if t else 0 for t in type_columns[0]]]
-        + [[RANK[c[0]]] * n for c in type_columns[1:]],
-        dtype=np.int64,
+    n = rows.num_rows
+    user_ids = _present(user)
+    anonymous_ids = _present(anonymous)
+    sources = source.cast(pa.string())
+    messaging_user = pc.fill_null(pc.starts_with(user_ids, MESSAGING_PHONE_PREFIX), False)
+    # A userId that is a known record id is that record; a messaging id is anonymous.
+    record_type = pc.binary_join_element_wise("record:", sources, "")
+    user_type = pc.if_else(
+        pc.is_valid(sources),
+        record_type,
+        pc.if_else(messaging_user, ANONYMOUS_ID, USER_ID),
     )
+    user_rank = np.where(
+        np.asarray(pc.is_valid(sources)),
+        RANK["record"],
+        np.where(np.asarray(messaging_user), RANK[ANONYMOUS_ID], RANK[USER_ID]),
+    )
+    # Slots in the order ties between equal ranks keep.
+    values = [
+        user_ids,
+        _mapped(_messaging_phone, user_ids),
+        _mapped(normalise_email, _present(email)),
+        _mapped(normalise_email, _present(context_email)),
+        _mapped(normalise_phone, _present(phone)),
+        _mapped(_messaging_phone, anonymous_ids),
+        anonymous_ids,
+        _present(previous),
+    ]
+    fixed = [PHONE, EMAIL, EMAIL, PHONE, PHONE, ANONYMOUS_ID, ANONYMOUS_ID]
+    present = np.stack([np.asarray(pc.is_valid(v)) for v in values])
+    ranks = np.stack([user_rank] + [np.full(n, RANK[t], dtype=np.int64) for t in fixed])
     row, slot = np.nonzero(present.T)
     order = np.lexsort((slot, ranks[slot, row], row))
-    row, slot = row[order], slot[order]
-    flat_types = np.array(type_columns, dtype=object)[slot, row].tolist()
-    flat_values = np.array(value_columns, dtype=object)[slot, row].tolist()
-    return flat_types, flat_values, present.sum(axis=0).tolist()
+    flat = pa.array(slot[order] * n + row[order])
+    all_values = pa.concat_arrays([v.cast(pa.string()) for v in values])
+    fixed_types = [pa.repeat(pa.scalar(t, pa.string()), n) for t in fixed]
+    all_types = pa.concat_arrays([user_type.cast(pa.string()), *fixed_types])
+    return (
+        all_types.take(flat).to_pylist(),
+        all_values.take(flat).to_pylist(),
+        present.sum(axis=0).tolist(),
+        np.asarray(at.cast(pa.int64())).astype("datetime64[us]"),
+    )
 
 
 def read_batch(
@@ -245,17 +253,20 @@ def read_batch(
     the rows of that profile) with their identifiers."""
     where = "profile_id IS NULL" if profile_id is None else "profile_id = ?"
     params: list[Any] = [] if profile_id is None else [profile_id]
-    rows = tx.query(_queries(dialect, where)[table], [*params, limit])
     if table == "events":
-        types, values, sizes = _event_rows(rows)
+        # Arrow, not row tuples: transposing a million tuples cost more than the read.
+        columns = tx.query_arrow(_queries(dialect, where)[table], [*params, limit])
+        types, values, sizes, seen_at = _event_rows(columns)
+        event_keys = columns.column(0).to_pylist() if columns.num_rows else []
         return FactRows(
             table,
-            [(row[0], "") for row in rows],
+            [(key, "") for key in event_keys],
             np.array(sizes, dtype=np.int64),
             types,
             values,
-            np.array([row[7] for row in rows], dtype="datetime64[us]"),
+            seen_at,
         )
+    rows = tx.query(_queries(dialect, where)[table], [*params, limit])
     keys: list[tuple[str, str]] = []
     types, values, sizes = [], [], []
     seen: list[int] = []

@@ -82,6 +82,13 @@ class Transaction(ABC):
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """The result as an Arrow table with columns named c0, c1...; backends that
+        can hand Arrow over directly override this (identity reads its batches so)."""
+        rows = self.query(sql, params)
+        width = len(rows[0]) if rows else 0
+        return pa.table({f"c{i}": [r[i] for r in rows] for i in range(width)})
+
     @abstractmethod
     def append(
         self, table: str, data: pa.Table, conflict_columns: Sequence[str] | None = None

@@ -58,6 +58,10 @@ class _DuckTransaction(Transaction):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._cursor.execute(sql, list(params)).fetchall()
 
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        table = self._cursor.execute(sql, list(params)).to_arrow_table()
+        return table.rename_columns([f"c{i}" for i in range(table.num_columns)])
+
     def append(
         self, table: str, data: pa.Table, conflict_columns: Sequence[str] | None = None
     ) -> int:
