@@ -13,7 +13,7 @@ End to end through real HTTP, three processes besides the bench itself:
 causes one signed webhook. Latency = receiver's arrival time − the load generator's
 send time of the request carrying the event (CLOCK_MONOTONIC, one machine). A segment
 on one event name measures membership delay, polled through
-``GET /v1/segments/{name}/members`` every 50 ms.
+``GET /v1/segments/{name}/members`` every 100 ms.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ def _batches(rate: int, seconds: float) -> list[list[dict[str, Any]]]:
 
 
 def _watch_segment(base: str, api_key: str, seen: dict[str, float], stop: threading.Event) -> None:
-    """Polls the members route while events flow (50 ms), recording first sight."""
+    """Polls the members route while events flow (100 ms), recording first sight."""
     with httpx.Client(base_url=base, headers={"authorization": f"Bearer {api_key}"}) as client:
         while not stop.is_set():
             try:
@@ -223,7 +223,7 @@ def _watch_segment(base: str, api_key: str, seen: dict[str, float], stop: thread
                     seen.setdefault(str(member["profile_id"]), now)
             except (httpx.HTTPError, ValueError):
                 pass
-            stop.wait(0.05)
+            stop.wait(0.1)
 
 
 def _wait_sent(base: str, api_key: str, count: int, timeout: float) -> None:
@@ -280,6 +280,28 @@ def _profiler(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
     )
 
 
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants (uvicorn's workers), /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    family, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(times.get(pid, 0.0) for pid in family)
+
+
 def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
@@ -303,6 +325,7 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
             _warm_up(server.url, write_key, api_key)
             watcher.start()
             profiler = _profiler(server.process.pid, seconds)
+            cpu_before = _cpu_seconds(server.process.pid)
             load = subprocess.run(
                 [
                     sys.executable,
@@ -333,6 +356,7 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
                         probe.setdefault(person, at)
             expected = len(sent)
             _wait_sent(server.url, api_key, expected + JOURNEYS, 30)
+            cpu = _cpu_seconds(server.process.pid) - cpu_before
             probe_deadline = time.monotonic() + 10
             while len(member_seen) < len(probe) and time.monotonic() < probe_deadline:
                 time.sleep(0.05)
@@ -354,6 +378,7 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
         "webhook_p99_ms": round(_pct(latencies, 0.99), 1),
         "webhook_max_ms": round(latencies[-1], 1) if latencies else float("nan"),
         "webhook_mean_ms": round(statistics.fmean(latencies), 1) if latencies else float("nan"),
+        "server_cpu_ms_per_event": round(1000 * cpu / max(1, expected), 2),
         "segment_persons_probed": float(len(probe)),
         "segment_update_p50_s": round(_pct(segment_delays, 0.5), 3),
         "segment_update_p99_s": round(_pct(segment_delays, 0.99), 3),

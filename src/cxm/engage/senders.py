@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
+from cxm.engage import keepalive
 from cxm.engage.config import EngageSettings
 from cxm.engage.outbox import OutboxRow
 from cxm.engage.system_events import event_row, system_source, write_events
@@ -69,7 +70,15 @@ def _webhook(
         "idempotency-key": row.idempotency_key,
         "x-cxm-signature": sign(webhook_secret(database, settings), body),
     }
-    return SendResult("sent", _post(client, str(row.payload["url"]), body, headers))
+    try:
+        status, text = keepalive.post(
+            str(row.payload["url"]), body, headers, settings.send_timeout_seconds
+        )
+    except keepalive.PostError as error:
+        raise SendError(str(error)) from None
+    if status >= 300:
+        raise SendError(f"HTTP {status}: {text}")
+    return SendResult("sent", f"HTTP {status}")
 
 
 def _email(row: OutboxRow, settings: EngageSettings) -> SendResult:
