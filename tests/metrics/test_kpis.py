@@ -288,3 +288,37 @@ def test_segment_and_lifecycle_stage_breakdowns(database: Database) -> None:
     assert groups == {"retention": pytest.approx(50.0), "unknown": pytest.approx(0.0)}
     filtered = KpiQuery(MARCH.start, MARCH.end, filters=(("segment", "VIP"),))
     assert catalogue.report(database, "repeat_purchase_rate", filtered).data.current.value == 50.0
+
+
+def test_overview_shares_work_but_gives_each_kpi_its_own_figures(database: Database) -> None:
+    """The Overview computes KPIs that read the same rows together (orders once for
+    churn, retention and CLV; one scan for upsell + cross-sell and for the ticket KPIs);
+    every card must still show exactly what that KPI's own report gives."""
+    from cxm.metrics.dashboard import format_value, overview_cards
+
+    _customers(database)
+    _tickets(database)
+    cards = {c.kpi["id"]: c for c in overview_cards(database, MARCH)}
+    shared_ids = (
+        "churn_rate",
+        "retention_rate",
+        "clv_historical",
+        "upsell_rate",
+        "cross_sell_rate",
+        "first_response_time",
+        "avg_resolution_time",
+        "first_contact_resolution",
+        "reopen_rate",
+    )
+    for kpi_id in shared_ids:
+        alone = catalogue.report(database, kpi_id, MARCH).data
+        assert alone.current.value is not None, kpi_id
+        card = cards[kpi_id]
+        assert card.value == format_value(alone.current.value, catalogue.get(kpi_id).unit)
+        assert card.n == alone.current.n
+        assert card.spark["values"] == [
+            None if p.value.value is None else round(p.value.value, 4) for p in alone.series
+        ]
+    # the hand-computed figures, through the shared path
+    assert cards["upsell_rate"].value == "50.0%"
+    assert cards["churn_rate"].value == format_value(100 / 3, "%")

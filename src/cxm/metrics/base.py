@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from cxm.metrics import formulas
+from cxm.metrics import formulas, shared
 from cxm.metrics.dimensions import PERSON_DIMENSIONS, filter_sql
 from cxm.metrics.facts import to_reporting
 from cxm.metrics.query import (
@@ -186,7 +186,9 @@ def _clv(orders: _Orders, s: datetime, e: datetime, members: Ints | None) -> Val
 
 
 def _assemble(database: Database, query: KpiQuery, figure: PeriodFigure) -> KpiData:
-    orders = _Orders(database, query, query.end)
+    # Churn, retention and CLV read the same orders: once per shared request.
+    shared_key = ("orders", database.url, query.filters, query.end)
+    orders = shared.once(shared_key, lambda: _Orders(database, query, query.end))
     by_period = {pid: figure(orders, s, e, None) for pid, s, e in _periods(query)}
     series = [SeriesPoint(begin, by_period[2 + i]) for i, (begin, _) in enumerate(query.buckets())]
     groups: list[Group] = []

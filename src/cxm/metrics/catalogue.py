@@ -16,7 +16,7 @@ from typing import Any, Literal
 from cxm.metrics import base, facts
 from cxm.metrics import formulas as _formulas
 from cxm.metrics.dimensions import DIMENSIONS, available_person_dimensions, table_set
-from cxm.metrics.engine import Fact, run_fact
+from cxm.metrics.engine import Fact, run_fact, share_scan
 from cxm.metrics.query import (
     NO_VALUE,
     Grain,
@@ -201,6 +201,9 @@ REOPEN_FACT = Fact(
 )
 SELF_SERVICE_FACT = Fact(facts.help_sessions, ("sum(self_served)", "count(*)"), _rate, CHANNEL_DIM)
 CONTACTS_FACT = Fact(facts.contacts_and_orders, ("sum(contacts)", "sum(orders)"), _ratio)
+# One scan each serves these on the Overview (see cxm.metrics.shared).
+share_scan(CROSS_SELL_FACT, UPSELL_FACT)
+share_scan(FRT_FACT, ART_FACT, FCR_FACT, REOPEN_FACT)
 
 
 def _csat(database: Database, query: KpiQuery) -> KpiData:

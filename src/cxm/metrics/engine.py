@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from cxm.metrics import shared
 from cxm.metrics.dimensions import dimension_sql, filter_sql
 from cxm.metrics.query import (
     NO_VALUE,
@@ -88,13 +89,42 @@ def _filters(query: KpiQuery, native: dict[str, str]) -> tuple[str, list[Any]]:
     return "".join(clauses), params
 
 
+# Facts that read the same rows (same SQL, native dimensions and per-person step) and
+# differ only in their measures; inside ``shared.sharing()`` one query serves them all.
+_SIBLINGS: dict[int, tuple[Fact, ...]] = {}
+
+
+def share_scan(*facts: Fact) -> None:
+    """Declare facts with the same rows, so a shared request computes them in one scan."""
+    for fact in facts:
+        if (fact.sql, fact.native, fact.per_person) != (
+            facts[0].sql,
+            facts[0].native,
+            facts[0].per_person,
+        ):
+            raise ValueError("facts sharing a scan need the same sql, native and per_person")
+        _SIBLINGS[id(fact)] = facts
+
+
 def run_fact(database: Database, fact: Fact, query: KpiQuery) -> KpiData:
     """Period, previous period, series and (unless many-to-many) breakdown in one pass.
 
     A breakdown by a dimension with one value per row (every dimension but
     ``segment``) is a third grouping set of the same query; segment membership
-    repeats rows, so it gets its own query.
+    repeats rows, so it gets its own query. Inside ``shared.sharing()`` the facts
+    declared with ``share_scan`` are computed together, once.
     """
+    siblings = _SIBLINGS.get(id(fact))
+    if siblings and len(siblings) > 1 and shared.active() and query.by != "segment":
+        key = ("facts", tuple(id(f) for f in siblings), database.url, query)
+        results = shared.once(key, lambda: _run_facts(database, siblings, query))
+        return results[siblings.index(fact)]
+    return _run_facts(database, (fact,), query)[0]
+
+
+def _run_facts(database: Database, facts: Sequence[Fact], query: KpiQuery) -> list[KpiData]:
+    """``run_fact`` for facts sharing their rows: their measures side by side in one query."""
+    fact = facts[0]
     context = FactContext(database.dialect, query.previous_start, query.end)
     source = fact.sql(context)
     where, params = _filters(query, fact.native)
@@ -111,7 +141,7 @@ def run_fact(database: Database, fact: Fact, query: KpiQuery) -> KpiData:
         f"SELECT f.*, {cur} AS cur, {bucket} AS bucket, {group} AS grp FROM ({source}) f{join} "
         f"WHERE f.ts >= {prev} AND f.ts < {end}{where}"
     )
-    measures = ", ".join(fact.measures)
+    measures = ", ".join(m for f in facts for m in f.measures)
     by_group = ", (cur, grp)" if combined else ""
     group_flag = "GROUPING(grp)" if combined else "1"
     group_column = "grp" if combined else "'all' AS grp"
@@ -132,12 +162,35 @@ def run_fact(database: Database, fact: Fact, query: KpiQuery) -> KpiData:
             f"{measures} "
             f"FROM ({rows_sql}) x GROUP BY GROUPING SETS ((cur), (cur, bucket){by_group})"
         )
+    rows = database.query(sql, params)
+    out: list[KpiData] = []
+    offset = 5
+    for one in facts:
+        width = len(one.measures)
+        out.append(_assemble(one, query, rows, offset, width, combined))
+        offset += width
+    if not combined and query.by:
+        for i, one in enumerate(facts):
+            groups = _breakdown(database, one, query, source, where, params)
+            out[i] = KpiData(out[i].current, out[i].previous, out[i].series, groups)
+    return out
+
+
+def _assemble(
+    fact: Fact,
+    query: KpiQuery,
+    rows: list[Any],
+    offset: int,
+    width: int,
+    combined: bool,
+) -> KpiData:
+    """One fact's KpiData from the grouping-set rows (its measures at ``offset``)."""
     current, previous = NO_VALUE, NO_VALUE
     by_bucket: dict[int, Value] = {}
     group_now: dict[str, Value] = {}
     group_before: dict[str, Value] = {}
-    for row in database.query(sql, params):
-        value = fact.finalise(_floats(row[5:]))
+    for row in rows:
+        value = fact.finalise(_floats(row[offset : offset + width]))
         is_current, bucket_set, group_set = int(row[0]) == 1, int(row[1]) == 0, int(row[2]) == 0
         if group_set and not bucket_set:
             (group_now if is_current else group_before)[str(row[4])] = value
@@ -152,12 +205,7 @@ def run_fact(database: Database, fact: Fact, query: KpiQuery) -> KpiData:
         SeriesPoint(begin, by_bucket.get(index, NO_VALUE))
         for index, (begin, _) in enumerate(query.buckets())
     ]
-    if combined:
-        groups = _groups(group_now, group_before)
-    elif query.by:
-        groups = _breakdown(database, fact, query, source, where, params)
-    else:
-        groups = []
+    groups = _groups(group_now, group_before) if combined else []
     return KpiData(current, previous, series, groups)
 
 
