@@ -9,9 +9,10 @@ are entered and measured but get no action at all.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -160,6 +161,26 @@ _OUTBOX_SCHEMA = pa.schema(
         ("created_at", _TS),
     ]
 )
+
+
+# Run and message ids: a random per-process prefix and a counter, 32 hex digits like a
+# uuid4. uuid4 reads os.urandom per id, two per entry; profiled under load it was a
+# fifth of the engine thread's time. Unique across processes by the 64-bit prefix.
+_ID_PREFIX = os.urandom(8).hex()
+_ID_COUNTER = itertools.count()
+
+
+def _reseed_ids() -> None:
+    """A forked child must not repeat its parent's ids."""
+    global _ID_PREFIX, _ID_COUNTER
+    _ID_PREFIX, _ID_COUNTER = os.urandom(8).hex(), itertools.count()
+
+
+os.register_at_fork(after_in_child=_reseed_ids)
+
+
+def _new_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 def holdout_bucket(journey_id: str, profile_id: str) -> float:
@@ -446,7 +467,7 @@ class Engine:
         holdout = float(definition.get("holdout_percent", 0))
         grp = "holdout" if holdout_bucket(journey.journey_id, profile_id) < holdout else "treated"
         run = Run(
-            "run_" + uuid.uuid4().hex,
+            "run_" + _new_id(),
             journey.journey_id,
             profile_id,
             grp,
@@ -694,7 +715,7 @@ class Engine:
             not_before = verdict.not_before
             channel = verdict.channel
         row: dict[str, Any] = {
-            "message_id": "msg_" + uuid.uuid4().hex,
+            "message_id": "msg_" + _new_id(),
             "idempotency_key": f"{run.run_id}.{step.index}",
             "journey_id": journey.journey_id,
             "run_id": run.run_id,

@@ -298,7 +298,9 @@ class EngageWorker:
         self._work_checked = -1e9
         self._work = True
         self._watermarks: dict[str, datetime] = {}
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cxm-engage-send")
+        # Senders mostly wait on receivers: enough threads that 1,000 webhooks/s with a
+        # few ms of round trip each do not queue behind one another.
+        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="cxm-engage-send")
         self._client = httpx.Client(timeout=self.settings.send_timeout_seconds)
         self._remove_listener: Callable[[], None] = _nothing
         self._threads = [
