@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,19 +148,13 @@ def graph_components(links: int, seed: int = 1) -> dict[str, Any]:
     }
 
 
-def stitch_events(events: int, seed: int = 3) -> dict[str, Any]:
-    """A full ``stitch_new`` pass (SQL, graph, writes) over ``events`` identify-like
-    events on a fresh DuckDB file: each links an anonymous id to a user id and an
+def _identify_events(events: int, seed: int) -> pa.Table:
+    """``events`` identify-like events: each links an anonymous id to a user id and an
     e-mail; people have 1-3 browsers."""
     import uuid
     from datetime import UTC, datetime
 
-    from cxm.identity import stitch_new
-    from cxm.store import open_database
-
     rng = random.Random(seed)
-    folder = Path(tempfile.mkdtemp(prefix="cxm-bench-stitch-"))
-    database = open_database(f"duckdb:///{folder / 'cxm.duckdb'}")
     now = datetime.now(UTC)
     people = events // 4
     rows: dict[str, list[Any]] = {k: [] for k in ("event_key", "source_id", "message_id",
@@ -176,17 +173,58 @@ def stitch_events(events: int, seed: int = 3) -> dict[str, Any]:
         rows["channel"].append("web")
         rows["traits"].append(f'{{"email": "p{person}@example.com"}}')
         rows["raw"].append("{}")
-    table = pa.table(rows).cast(pa.schema([
+    return pa.table(rows).cast(pa.schema([
         ("event_key", pa.string()), ("source_id", pa.string()), ("message_id", pa.string()),
         ("type", pa.string()), ("anonymous_id", pa.string()), ("user_id", pa.string()),
         ("timestamp", pa.timestamp("us", tz="UTC")), ("received_at", pa.timestamp("us", tz="UTC")),
         ("channel", pa.string()), ("traits", pa.string()), ("raw", pa.string())]))  # fmt: skip
-    database.append("events", table)
-    began = time.perf_counter()
-    summary = stitch_new(database)
-    took = time.perf_counter() - began
-    links = int(database.scalar("SELECT count(*) FROM identity_links"))
-    database.close()
+
+
+@contextmanager
+def _bench_database(backend: str) -> Iterator[Any]:
+    """A fresh store: a DuckDB file in a temporary folder, or a new PostgreSQL database
+    on the local server (``CXM_TEST_POSTGRES_URL``); removed afterwards."""
+    from cxm.store import open_database
+
+    if backend == "duckdb":
+        with tempfile.TemporaryDirectory(prefix="cxm-bench-stitch-") as folder:
+            database = open_database(f"duckdb:///{Path(folder) / 'cxm.duckdb'}")
+            try:
+                yield database
+            finally:
+                database.close()
+        return
+    import psycopg
+
+    admin_url = os.environ.get(
+        "CXM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"cxm_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        database = open_database(admin_url.rpartition("/")[0] + f"/{name}")
+        try:
+            yield database
+        finally:
+            database.close()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def stitch_events(events: int, seed: int = 3, backend: str = "duckdb") -> dict[str, Any]:
+    """A full ``stitch_new`` pass (SQL, graph, writes) over ``events`` identify-like
+    events in a fresh store."""
+    from cxm.identity import stitch_new
+
+    table = _identify_events(events, seed)
+    with _bench_database(backend) as database:
+        database.append("events", table)
+        began = time.perf_counter()
+        summary = stitch_new(database)
+        took = time.perf_counter() - began
+        links = int(database.scalar("SELECT count(*) FROM identity_links"))
     return {"events": events, "links": links, "pass seconds": round(took, 1),
             "links/s": int(links / took), "profiles": summary.profiles_new}  # fmt: skip
 
@@ -283,12 +321,16 @@ def linkage_records(records: int) -> dict[str, Any]:
 
 def demo_truth() -> dict[str, Any]:
     """The small demo, loaded (deterministic + probabilistic): customer records vs truth."""
+    with tempfile.TemporaryDirectory(prefix="cxm-bench-identity-") as folder:
+        return _demo_truth(Path(folder))
+
+
+def _demo_truth(folder: Path) -> dict[str, Any]:
     from cxm.demo.config import DemoConfig
     from cxm.demo.generate import generate
     from cxm.demo.load import load
     from cxm.store import open_database
 
-    folder = Path(tempfile.mkdtemp(prefix="cxm-bench-identity-"))
     files = generate(DemoConfig.of_size("small"), folder / "data")
     database = open_database(f"duckdb:///{folder / 'demo.duckdb'}")
     load(database, files)
@@ -315,6 +357,9 @@ def run(
         f"stitch_new full pass, {events:,} events (DuckDB)": stitch_events(events),
         # About 1,000,000 stored links: the target's size, where batches meet a big store.
         "stitch_new full pass, 1,250,000 events (DuckDB)": stitch_events(1_250_000),
+        f"stitch_new full pass, {events:,} events (PostgreSQL)": stitch_events(
+            events, backend="postgresql"
+        ),
         "linkage quality, 5,000 people, two sources": linkage(5_000),
         f"linkage speed, {records:,} people": linkage(records),
         "linkage speed, ~1,000,000 records": linkage_records(1_000_000),

@@ -131,13 +131,34 @@ def _stage_batch(tx: Transaction, batch: BatchIdentifiers) -> None:
     stage(tx, BATCH_STAGE, "node BIGINT, id_type TEXT, id_value TEXT", data)
 
 
-def _known(tx: Transaction) -> dict[int, tuple[str | None, bool]]:
+@dataclass(frozen=True)
+class Known:
+    """Batch nodes already stored, as parallel arrays (Arrow from the store: a bulk
+    batch's second half can know most of its million identifiers)."""
+
+    nodes: npt.NDArray[np.int64]
+    profiles: pa.Array  # profile id per known node (null: none)
+    shared: npt.NDArray[np.bool_]
+
+    def mask(self, size: int) -> npt.NDArray[np.bool_]:
+        found = np.zeros(size, dtype=bool)
+        found[self.nodes] = True
+        return found
+
+
+def _known(tx: Transaction) -> Known:
     """Batch nodes already stored: their profile and shared flag."""
-    rows = tx.query(
+    table = tx.query_arrow(
         f"SELECT s.node, i.profile_id, i.shared FROM identifiers i "
         f"JOIN {BATCH_STAGE} s ON s.id_type = i.id_type AND s.id_value = i.id_value"
     )
-    return {int(r[0]): (r[1], bool(r[2])) for r in rows}
+    if table.num_rows == 0:
+        return Known(np.array([], dtype=np.int64), pa.array([], pa.string()), np.array([], bool))
+    return Known(
+        np.asarray(table.column(0).combine_chunks().cast(pa.int64()), dtype=np.int64),
+        table.column(1).combine_chunks().cast(pa.string()),
+        np.asarray(table.column(2).combine_chunks().cast(pa.bool_()), dtype=bool),
+    )
 
 
 def _link_table(batch: BatchIdentifiers, profile_of: list[str] | None) -> pa.Table:
@@ -217,13 +238,22 @@ def _batch_neighbours(
     left = np.asarray(batch.left, dtype=np.int64)
     right = np.asarray(batch.right, dtype=np.int64)
     n = len(batch.pairs)
-    # Each distinct (identifier, neighbour) once, in both directions.
-    both = np.unique(np.concatenate([left * n + right, right * n + left]))
-    x, y = both // n, both % n
+    x = np.concatenate([left, right])
+    y = np.concatenate([right, left])
     if ANONYMOUS_ID in code:
         named = kinds[y] != code[ANONYMOUS_ID]
         x, y = x[named], y[named]
-    groups, counts = np.unique(x * len(code) + kinds[y], return_counts=True)
+    # Counting with repeats first (a bincount, no sort) can only over-count, so only
+    # the few identifiers over half the threshold need the exact distinct count;
+    # sorting every link of a million-link batch was the costliest step here.
+    group = x * len(code) + kinds[y]
+    rough = np.bincount(group, minlength=n * len(code))
+    over = rough[group] > threshold // 2
+    if not over.any():
+        return set(), set()
+    distinct = np.unique(x[over] * n + y[over])
+    ends_x, ends_y = distinct // n, distinct % n
+    groups, counts = np.unique(ends_x * len(code) + kinds[ends_y], return_counts=True)
     nodes = groups // len(code)
     suspects = {batch.pairs[i] for i in nodes[counts > threshold // 2].tolist()}
     found = {batch.pairs[i] for i in nodes[counts > threshold].tolist()}
@@ -261,30 +291,40 @@ def _stored_shared(
 
 
 def _profile_facts(
-    tx: Transaction, owners: list[str], types: list[str]
+    tx: Transaction, owners: pa.Array, types: list[str]
 ) -> tuple[np.ndarray, list[str]]:
     """Limited identifiers each owner profile holds, and its creation time."""
     counts = np.zeros((len(owners), len(types)), dtype=np.int32)
-    ages = [""] * len(owners)
-    if not owners:
-        return counts, ages
-    position = {p: i for i, p in enumerate(owners)}
-    column = {t: i for i, t in enumerate(types)}
+    if not len(owners):
+        return counts, []
     stage(tx, "identity_owner_stage", "profile_id TEXT", pa.table({"profile_id": owners}))
-    rows = tx.query(
+    held = tx.query_arrow(
         "SELECT i.profile_id, i.id_type, count(*) FROM identifiers i "
         "JOIN identity_owner_stage o ON o.profile_id = i.profile_id "
         "WHERE NOT i.shared GROUP BY i.profile_id, i.id_type"
     )
-    for profile_id, id_type, count in rows:
-        if id_type in column:
-            counts[position[profile_id], column[id_type]] = count
-    for profile_id, created in tx.query(
+    if held.num_rows:
+        row = _positions(held.column(0), owners)
+        column = _positions(held.column(1), pa.array(types, pa.string()))
+        number = np.asarray(held.column(2).combine_chunks().cast(pa.int64()))
+        wanted = column >= 0  # one row per (profile, type): plain assignment is exact
+        counts[row[wanted], column[wanted]] = number[wanted]
+    created = tx.query_arrow(
         "SELECT p.profile_id, CAST(p.created_at AS TEXT) FROM profiles p "
         "JOIN identity_owner_stage o ON o.profile_id = p.profile_id"
-    ):
-        ages[position[profile_id]] = created
-    return counts, ages
+    )
+    ages = np.full(len(owners), "", dtype=object)
+    if created.num_rows:
+        ages[_positions(created.column(0), owners)] = np.array(
+            created.column(1).to_pylist(), dtype=object
+        )
+    return counts, ages.tolist()
+
+
+def _positions(values: pa.ChunkedArray | pa.Array, among: pa.Array) -> npt.NDArray[np.int64]:
+    """Index of each value in ``among`` (-1 where absent)."""
+    found = pc.index_in(values.cast(pa.string()), value_set=among)
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
 
 
 def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> BatchOutcome:
@@ -297,18 +337,17 @@ def resolve_batch(tx: Transaction, batch: BatchIdentifiers, now: datetime) -> Ba
         [i for i, p in enumerate(batch.pairs) if p in shared_new] if shared_new else []
     )
     shared = np.zeros(n, dtype=bool)
-    shared[[node for node, (_, is_shared) in known.items() if is_shared]] = True
+    shared[known.nodes[known.shared]] = True
     shared[shared_new_nodes] = True
-    owners = sorted({owner for owner, _ in known.values() if owner is not None})
-    owner_node = {p: len(batch.pairs) + i for i, p in enumerate(owners)}
+    owned = np.asarray(known.profiles.is_valid(), dtype=bool)
+    owners_array = pc.unique(known.profiles.filter(owned)).sort()
+    owners: list[str] = owners_array.to_pylist()
     present = pc.unique(batch.type_array).to_pylist()
     types = sorted({t for t in present if _limited(t)} | {EMAIL, PHONE, USER_ID})
-    profile_counts, ages = _profile_facts(tx, owners, types)
+    profile_counts, ages = _profile_facts(tx, owners_array, types)
 
     owner = np.full(n, -1, dtype=np.int64)
-    for node, (profile, _) in known.items():
-        if profile is not None:
-            owner[node] = owner_node[profile]
+    owner[known.nodes[owned]] = n + _positions(known.profiles.filter(owned), owners_array)
     counts = np.zeros((n + len(owners), len(types)), dtype=np.int32)
     counts[n:] = profile_counts
     kind = np.asarray(
@@ -407,7 +446,7 @@ def _block_refused(
 def _write(
     tx: Transaction,
     batch: BatchIdentifiers,
-    known: dict[int, tuple[str | None, bool]],
+    known: Known,
     shared_new: list[int],
     outcome: BatchOutcome,
     new_profiles: list[str],
@@ -425,8 +464,7 @@ def _write(
                 }
             ),
         )
-    is_new = np.ones(len(batch.pairs), dtype=bool)
-    is_new[list(known)] = False
+    is_new = ~known.mask(len(batch.pairs))
     new_nodes = pa.array(np.flatnonzero(is_new))
     is_shared_new = np.zeros(len(batch.pairs), dtype=bool)
     is_shared_new[shared_new] = True
@@ -445,7 +483,9 @@ def _write(
             ),
             conflict_columns=["id_type", "id_value"],
         )
-    newly_shared_known = [i for i in shared_new if i in known and not known[i][1]]
+    was_shared = known.mask(len(batch.pairs))
+    was_shared[known.nodes[~known.shared]] = False
+    newly_shared_known = [i for i in shared_new if not is_new[i] and not was_shared[i]]
     for id_type, id_value in (batch.pairs[i] for i in newly_shared_known):
         tx.execute(
             "UPDATE identifiers SET shared = TRUE WHERE id_type = ? AND id_value = ?",
@@ -459,4 +499,4 @@ def _write(
         )
     outcome.identifiers_new = len(new_nodes)
     outcome.profiles_new = len(new_profiles)
-    outcome.shared_marked = sum(1 for i in shared_new if not (i in known and known[i][1]))
+    outcome.shared_marked = sum(1 for i in shared_new if not was_shared[i])
