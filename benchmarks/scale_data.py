@@ -44,8 +44,8 @@ def _params(events: int, customers: int, responses: int, seed: int) -> dict[str,
         "responses": responses,
         "seed": seed,
         "migrations": [f"{m.version:04d}_{m.name}" for m in available_migrations()],
-        # 3: the journeys read model (migration 0012) is built with the data
-        "generator": 3,
+        # 4: the journeys read model (migration 0012) is built with the data
+        "generator": 4,
     }
 
 

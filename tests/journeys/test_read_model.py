@@ -134,3 +134,32 @@ def test_a_late_event_received_before_the_build_forces_a_rebuild(database: Datab
     add_events(database, [Ev("p2", "Product Viewed", at(1))])  # received_at = at(1)
     assert ensure_fresh(database) == "rebuilt"
     assert database.scalar(f"SELECT count(*) FROM {TABLE}") == 2
+
+
+def test_journey_map_places_each_event_of_a_day_a_stage_began(database: Database) -> None:
+    """The map counts whole channel days when one stage covers them, and the day's
+    events one by one when a stage began that day."""
+    from cxm.journeys.journey_map import load_journey_map
+    from cxm.journeys.stages import refresh_stages
+
+    add_events(
+        database,
+        [
+            Ev("p1", "Home", at(0), type="page"),
+            Ev("p1", "Home", at(0, hours=0.5), type="page"),
+            Ev("p1", None, at(0, hours=1), type="identify"),  # type: ignore[arg-type]
+            Ev("p1", "Order Completed", at(0, hours=2)),
+            Ev("p1", "Product Viewed", at(0, hours=3)),
+            Ev("p1", "Product Viewed", at(1), channel="app"),
+            Ev("p1", "Product Viewed", at(1, hours=1), channel="app"),
+        ],
+    )
+    refresh_stages(database)
+    journey = load_journey_map(database)
+    volume = {k: (c.events, c.persons) for k, c in journey.cells.items() if c.events}
+    assert volume == {
+        ("awareness", "web"): (2, 1),
+        ("acquisition", "web"): (1, 1),
+        ("conversion", "web"): (2, 1),
+        ("conversion", "app"): (2, 1),
+    }

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxm.journeys.read_model import TABLE, ensure_fresh, person_hash
+from cxm.journeys.read_model import CHANNEL_DAYS, TABLE, ensure_fresh, person_hash
 from cxm.journeys.stages import STAGES
 from cxm.metrics.formulas import nps_from_counts, rate
 from cxm.store import Database
@@ -126,6 +126,52 @@ def stage_rank_at(time_column: str, alias: str = "s") -> str:
     return f"CASE {whens} ELSE 0 END"
 
 
+def _events_by_stage_sql(dialect: str) -> str:
+    """(stage rank, channel, events, persons) from the read model.
+
+    A profiled event's person is the hash of its profile id, so the stage rows are
+    hashed the same way to join them. Most of a person's channel days
+    (``journey_channel_days``: one row per person, UTC day and channel) lie wholly
+    inside one stage — the stage at a time only rises with the time, so equal stages
+    at the day's first and last event mean every event between is in it — and count
+    as a whole (1.6M rows, not 10M); only the days a new stage began go back to the
+    day's events. Persons are counted by grouping per person first (cheaper than
+    count(DISTINCT)), stages as integers decoded by the caller.
+    """
+    first, last, each = (
+        stage_rank_at("cd.first_ts"),
+        stage_rank_at("cd.last_ts"),
+        stage_rank_at("e.ts"),
+    )
+    stages = (
+        f"SELECT {person_hash(dialect, 'profile_id')} AS person, awareness_at, "
+        "acquisition_at, conversion_at, retention_at, advocacy_at FROM lifecycle_stages"
+    )
+    return f"""
+WITH s AS ({stages}),
+days AS (
+    SELECT cd.person, cd.channel, cd.first_ts, cd.last_ts, cd.events,
+           {first} AS first_rank, {last} AS last_rank
+    FROM {CHANNEL_DAYS} cd JOIN s ON s.person = cd.person
+),
+whole AS (SELECT first_rank AS st, channel, person, events AS n FROM days
+          WHERE first_rank = last_rank),
+began AS (SELECT person, channel, first_ts, last_ts FROM days WHERE first_rank <> last_rank),
+split AS (
+    SELECT {each} AS st, e.channel, e.person, 1 AS n
+    FROM (SELECT e.person, e.channel, e.ts FROM {TABLE} e
+          WHERE e.profiled AND e.person IN (SELECT person FROM began)) e
+    JOIN began cd ON e.person = cd.person AND e.channel = cd.channel
+         AND e.ts >= cd.first_ts AND e.ts <= cd.last_ts
+    JOIN s ON s.person = cd.person
+),
+per_person AS (
+    SELECT st, channel, person, sum(n) AS n
+    FROM (SELECT * FROM whole UNION ALL SELECT * FROM split) x GROUP BY st, channel, person
+)
+SELECT st, channel, sum(n), count(*) FROM per_person GROUP BY st, channel"""
+
+
 def _cell(cells: dict[tuple[str, str], Cell], stage: str, touchpoint: str | None) -> Cell:
     key = (stage, touchpoint or "other")
     if key not in cells:
@@ -143,20 +189,8 @@ def _topics_sql(database: Database, column: str) -> str:
 def load_journey_map(database: Database, pain_points_per_stage: int = 5) -> JourneyMap:
     tables = set(database.table_names())
     cells: dict[tuple[str, str], Cell] = {}
-    stage = stage_rank_at("e.ts")
     ensure_fresh(database)
-    # Events come from the read model: a profiled event's person is the hash of its
-    # profile id, so the stage rows are hashed the same way to join them. The stage is
-    # an integer (decoded below) and persons are counted by grouping per person first:
-    # both cheaper than text labels and count(DISTINCT) over 10M rows.
-    for rank, tp, events, persons in database.query(
-        f"SELECT st, channel, sum(n), count(*) FROM (SELECT {stage} AS st, e.channel, "
-        f"e.person, count(*) AS n FROM {TABLE} e "
-        f"JOIN (SELECT {person_hash(database.dialect, 'profile_id')} AS person, "
-        "awareness_at, acquisition_at, conversion_at, retention_at, advocacy_at "
-        "FROM lifecycle_stages) s ON s.person = e.person WHERE e.profiled "
-        "GROUP BY st, e.channel, e.person) per_person GROUP BY st, channel"
-    ):
+    for rank, tp, events, persons in database.query(_events_by_stage_sql(database.dialect)):
         c = _cell(cells, STAGES[int(rank)], tp)
         c.events, c.persons = int(events), int(persons)
     source = "none"

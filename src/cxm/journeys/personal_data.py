@@ -17,6 +17,10 @@ NO_PERSONAL_DATA: dict[str, str] = {
         "name code, time and channel; an erase deletes the person's events, which changes "
         "the events signature, so the model is rebuilt without them before any query reads it"
     ),
+    "journey_channel_days": (
+        "derived from journey_events (same person hash, days, channels, counts); rebuilt "
+        "with it, so an erased person's rows go the same way"
+    ),
     "journey_event_names": "event names (codes for the read model), no person",
     "journey_read_state": "counts and times the read model was built from, no person",
 }

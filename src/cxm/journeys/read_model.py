@@ -152,16 +152,17 @@ def channel_days_sql(journey_gap_days: int, where: str = "TRUE") -> str:
     day = "CAST(floor(extract(epoch FROM ts) / 86400) AS INTEGER)"
     return f"""
 days AS (
-    SELECT person, {day} AS d, channel, min(ts) AS first_ts
+    SELECT person, {day} AS d, channel, min(ts) AS first_ts, max(ts) AS last_ts,
+           count(*) AS events
     FROM {TABLE} WHERE profiled AND {where} GROUP BY person, {day}, channel
 ),
 ordered AS (
-    SELECT person, d, channel, first_ts,
+    SELECT person, d, channel, first_ts, last_ts, events,
            lag(d) OVER w AS prev_d, lag(channel) OVER w AS prev_channel
     FROM days WINDOW w AS (PARTITION BY person ORDER BY first_ts, channel)
 ),
 marked AS (
-    SELECT person, d, channel, first_ts, prev_d, prev_channel,
+    SELECT person, d, channel, first_ts, last_ts, events, prev_d, prev_channel,
            sum(CASE WHEN prev_d IS NULL OR d - prev_d > {int(journey_gap_days)} THEN 1 ELSE 0 END)
              OVER (PARTITION BY person ORDER BY first_ts, channel ROWS UNBOUNDED PRECEDING)
              AS journey
@@ -172,9 +173,10 @@ marked AS (
 def _channel_days(tx: Transaction, where: str, params: list[Any]) -> None:
     tx.execute(f"DELETE FROM {CHANNEL_DAYS} WHERE {where}", params)
     tx.execute(
-        f"INSERT INTO {CHANNEL_DAYS} (person, d, channel, first_ts, prev_d, prev_channel, "
-        f"journey) WITH {channel_days_sql(JOURNEY_GAP_DAYS, where)} "
-        "SELECT person, d, channel, first_ts, prev_d, prev_channel, journey FROM marked",
+        f"INSERT INTO {CHANNEL_DAYS} (person, d, channel, first_ts, last_ts, events, prev_d, "
+        f"prev_channel, journey) WITH {channel_days_sql(JOURNEY_GAP_DAYS, where)} "
+        "SELECT person, d, channel, first_ts, last_ts, events, prev_d, prev_channel, journey "
+        "FROM marked",
         params,
     )
 

@@ -18,13 +18,16 @@ CREATE TABLE journey_events (
 
 -- Each profiled person's channels per UTC day (d = days since 1970-01-01), in the
 -- order of their first event that day, with the previous row's day and channel and
--- the journey number (a new journey after more than 7 days without events): the
--- continuity view's input, kept with the events model so a view only aggregates it.
+-- the journey number (a new journey after more than 7 days without events), and the
+-- day's last event time and event count: the input of continuity and of the journey
+-- map, kept with the events model so those views aggregate 1.6M rows, not 10M.
 CREATE TABLE journey_channel_days (
     person BIGINT NOT NULL,
     d INTEGER NOT NULL,
     channel TEXT NOT NULL,
     first_ts TIMESTAMPTZ NOT NULL,
+    last_ts TIMESTAMPTZ NOT NULL,
+    events BIGINT NOT NULL,
     prev_d INTEGER,
     prev_channel TEXT,
     journey BIGINT NOT NULL
