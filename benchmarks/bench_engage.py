@@ -368,11 +368,18 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
     latencies = sorted(1000 * (received[k] - t) for k, t in sent.items() if k in received)
     segment_delays = sorted(member_seen[p] - t for p, t in probe.items() if p in member_seen)
     failed = sum(1 for status in result["statuses"] if status != 200)
+    # The collector's answer comes after the durable commit: the first leg of the path.
+    answers = sorted(
+        1000 * (done - at)
+        for at, done in zip(result["sent_at"], result["answered_at"], strict=True)
+    )
     return {
         "events_offered": float(expected),
         "offered_events_per_second": round(expected / result["offered_seconds"], 1),
         "requests_failed": float(failed),
         "webhooks_received": float(len(latencies)),
+        "collect_answer_p50_ms": round(_pct(answers, 0.5), 1),
+        "collect_answer_p99_ms": round(_pct(answers, 0.99), 1),
         "duplicate_deliveries": float(sum(n - 1 for n in deliveries.values())),
         "webhook_p50_ms": round(_pct(latencies, 0.5), 1),
         "webhook_p99_ms": round(_pct(latencies, 0.99), 1),

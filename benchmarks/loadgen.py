@@ -7,7 +7,8 @@ them over C keep-alive connections, and prints one JSON line of results.
 (FILE: a JSON list of message lists) at a fixed pace, each POSTed to /v1/batch when
 due whether or not earlier ones were answered (an open-loop load, so a slow server
 shows as latency, not as a lower offered rate), and prints each batch's send time
-(CLOCK_MONOTONIC, comparable with other processes on the machine) and status.
+(CLOCK_MONOTONIC, comparable with other processes on the machine), answer time and
+status.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def send_batches(url: str, key: str, bodies: list[bytes], connections: int) -> d
 
 async def _offer(url: str, key: str, bodies: list[bytes], per_second: float) -> dict[str, object]:
     sent_at: list[float] = [0.0] * len(bodies)
+    answered_at: list[float] = [0.0] * len(bodies)
     statuses: list[int] = [0] * len(bodies)
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(auth=(key, ""), timeout=60, limits=limits) as client:
@@ -97,6 +99,7 @@ async def _offer(url: str, key: str, bodies: list[bytes], per_second: float) -> 
                 statuses[index] = response.status_code
             except httpx.HTTPError:
                 statuses[index] = -1
+            answered_at[index] = time.monotonic()
 
         tasks = []
         start = time.monotonic()
@@ -107,7 +110,12 @@ async def _offer(url: str, key: str, bodies: list[bytes], per_second: float) -> 
             tasks.append(asyncio.create_task(post(index)))
         offered = time.monotonic() - start
         await asyncio.gather(*tasks)
-    return {"sent_at": sent_at, "statuses": statuses, "offered_seconds": offered}
+    return {
+        "sent_at": sent_at,
+        "answered_at": answered_at,
+        "statuses": statuses,
+        "offered_seconds": offered,
+    }
 
 
 def offer_at_rate(

@@ -71,7 +71,7 @@ _DUE_SECONDS = 0.1
 _MAX_PENDING = 50_000
 _CLAIM_BATCH = 200
 _RELAY_SECONDS = 5.0
-_ACK_GATHER_SECONDS = 0.1
+_ACK_GATHER_SECONDS = 0.25
 # Test hook: exit the process right after sending, before the ack (crash test only).
 _CRASH_AFTER_SEND = "CXM_ENGAGE_TEST_CRASH_AFTER_SEND"
 
@@ -513,7 +513,7 @@ class EngageWorker:
             if results is None:
                 return
             # Gather a while: one transaction (and one append of delivery events) per
-            # ~0.1 s rather than per send batch. Acks are off the latency path; the
+            # ~0.25 s rather than per send batch. Acks are off the latency path; the
             # lease (30 s) is what a crash before them costs.
             deadline = time.monotonic() + _ACK_GATHER_SECONDS
             while (remaining := deadline - time.monotonic()) > 0:
