@@ -196,8 +196,10 @@ def load_journey_map(database: Database, pain_points_per_stage: int = 5) -> Jour
     source = "none"
     if "survey_answers" in tables and database.scalar("SELECT count(*) FROM survey_answers"):
         source = "surveys"
-        answer_stage = stage_at("a.answered_at")
-        for st, tp, sat, rated, pro, pas, det, snt, sn in database.query(
+        # Only CSAT/NPS answers and texts with a sentiment count (the other ~40% of
+        # answers, ratings and CES, are dropped before the join); stage as an index.
+        answer_stage = stage_rank_at("a.answered_at")
+        for rank, tp, sat, rated, pro, pas, det, snt, sn in database.query(
             f"SELECT {answer_stage} AS st, coalesce(a.channel, 'survey') AS tp, "
             "sum(CASE WHEN a.question_type = 'csat' AND a.score >= 4 THEN 1 ELSE 0 END), "
             "sum(CASE WHEN a.question_type = 'csat' AND a.score IS NOT NULL THEN 1 ELSE 0 END), "
@@ -207,9 +209,10 @@ def load_journey_map(database: Database, pain_points_per_stage: int = 5) -> Jour
             "sum(CASE WHEN a.question_type = 'nps' AND a.score <= 6 THEN 1 ELSE 0 END), "
             "sum(a.sentiment_score), count(a.sentiment_score) "
             "FROM survey_answers a JOIN lifecycle_stages s ON s.profile_id = a.profile_id "
+            "WHERE a.question_type IN ('csat', 'nps') OR a.sentiment_score IS NOT NULL "
             "GROUP BY st, tp"
         ):
-            c = _cell(cells, st, tp)
+            c = _cell(cells, STAGES[int(rank)], tp)
             c.satisfied, c.rated = int(sat or 0), int(rated or 0)
             c.promoters, c.passives, c.detractors = int(pro or 0), int(pas or 0), int(det or 0)
             c.sentiment_sum, c.sentiment_n = float(snt or 0), int(sn or 0)
