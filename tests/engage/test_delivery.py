@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from cxm.collect.ingest import Collector
@@ -133,3 +134,44 @@ def test_worker_reacts_to_committed_events_within_a_second(database: Database) -
     assert database.scalar("SELECT profile_id FROM segment_members") == "p1"
     assert segment_seconds < 1.0
     assert dispatch_once(database) == {}
+
+
+def test_worker_enters_segment_triggered_journeys_from_its_segment_thread(
+    database: Database,
+) -> None:
+    # Segment passes run on their own thread; their entries come back to the engine
+    # thread, which enters the journey and sends its webhook.
+    add_profile(database, "p1")
+    grant(database, "p1", "marketing")
+    segment = create_segment(database, "buyers", {"event": "Order Completed", "within_days": 1})
+    recompute(database, segment.segment_id)
+    source = create_source(database, "web")
+    collector = Collector(database, 32_000, 1000)
+    with webhook_receiver() as receiver:
+        create_journey(
+            database,
+            "welcome buyers",
+            {
+                "trigger": {"segment": "buyers"},
+                "steps": [{"type": "action", "action": "webhook", "url": receiver.url}],
+            },
+            status="active",
+        )
+        worker = EngageWorker(database, EngageSettings(backoff_seconds=0)).start()
+        try:
+            row = collector.prepare_single(
+                {"userId": "u-p1", "event": "Order Completed", "messageId": "o1"},
+                "track",
+                source,
+            )
+            collector.commit([row], [], source).result(timeout=10)
+            started = time.monotonic()
+            while not receiver.deliveries and time.monotonic() - started < 5:
+                time.sleep(0.01)
+        finally:
+            worker.stop()
+            collector.close()
+    assert database.scalar("SELECT profile_id FROM segment_members") == "p1"
+    assert len(receiver.deliveries) == 1
+    body = orjson.loads(receiver.deliveries[0].body)
+    assert body["profile_id"] == "p1" and body["trigger"]["segment_id"] == segment.segment_id
