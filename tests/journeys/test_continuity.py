@@ -101,3 +101,16 @@ def test_cache_recomputes_when_events_change(continuity_db: Database) -> None:
     assert cached(continuity_db, "test-view", (), compute) == 1  # same data: cached
     add_events(continuity_db, [Ev("c9", "Home", at(201), type="page")])
     assert cached(continuity_db, "test-view", (), compute) == 2
+
+
+def test_another_journey_gap_is_computed_on_the_fly(continuity_db: Database) -> None:
+    """The read model keeps channel days split at 7 days; another gap builds them for the
+    call. With 20 days c1's store visit (18 days on) joins its first journey (which now
+    also hands off web -> store); c2's 147-day gap still splits."""
+    default = compute_continuity(continuity_db)
+    result = compute_continuity(continuity_db, journey_gap_days=20)
+    # (relative: an earlier test in this module adds a one-journey person)
+    assert result.journeys == default.journeys - 1
+    assert result.switching_journeys == default.switching_journeys == 1
+    pairs = {(h.from_channel, h.to_channel): h.count for h in result.handoffs}
+    assert pairs == {("web", "email"): 1, ("email", "web"): 1, ("web", "store"): 1}
