@@ -315,7 +315,12 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
         batch_file = folder / "batches.json"
         batch_file.write_bytes(orjson.dumps(batches))
         args = ("--workers", str(workers)) if workers > 1 else ()
-        server = start_server(url, folder / "server.log", args=args)
+        # CXM_BENCH_ENGAGE_SERVER_ENV="K=V ...": extra server settings for experiments
+        # (e.g. CXM_ENGAGE_WORKER=false to time the collector leg alone).
+        extra = dict(
+            item.split("=", 1) for item in os.environ.get("CXM_BENCH_ENGAGE_SERVER_ENV", "").split()
+        )
+        server = start_server(url, folder / "server.log", extra_env=extra, args=args)
         member_seen: dict[str, float] = {}
         stop_watch = threading.Event()
         watcher = threading.Thread(

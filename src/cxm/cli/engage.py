@@ -232,6 +232,40 @@ def dispatch() -> None:
     console.print(f"dispatched: {outcome or 'nothing due'}")
 
 
+@engage_app.command("worker")
+def worker() -> None:
+    """Run the engage worker in its own process (PostgreSQL), fed by the API processes.
+
+    Start `cxm serve` with CXM_ENGAGE_WORKER=false and CXM_ENGAGE_NOTIFY=true: the API
+    processes then only collect and NOTIFY committed event keys; this process enters
+    journeys, updates segments and sends. Stops on SIGTERM or Ctrl-C.
+    """
+    import signal
+    import threading
+
+    from cxm.engage.worker import EngageWorker
+
+    settings = get_settings()
+    if not settings.database_url.startswith(("postgresql://", "postgres://")):
+        raise _fail(
+            "CXM_DATABASE_URL",
+            "a separate engage worker needs PostgreSQL (DuckDB allows one process per file; "
+            "there the worker runs inside cxm serve)",
+        )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _database() as database:
+        running = EngageWorker(database, listen_url=settings.database_url).start()
+        console.print("engage worker listening (Ctrl-C to stop)")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            running.stop()
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's command groups to the ``cxm`` app."""
     engage_app.add_typer(journeys_app, name="journeys")

@@ -18,6 +18,13 @@ class EngageSettings(BaseSettings):
     worker: bool = Field(
         default=True, description="Run the engage worker (journeys, segments, dispatcher) in serve."
     )
+    notify: bool = Field(
+        default=False,
+        description=(
+            "With worker=false on PostgreSQL: hand committed events to a separate "
+            "`cxm engage worker` process (LISTEN/NOTIFY) instead of running it in serve."
+        ),
+    )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for e-mail actions.")
     smtp_port: int = Field(default=1025, description="SMTP port (1025: a local test sink).")
     smtp_sender: str = Field(default="hello@lumen.example", description="From: address.")

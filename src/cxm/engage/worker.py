@@ -278,8 +278,16 @@ def _facts_from(table: pa.Table, now: float) -> list[_Pending]:
 
 
 class EngageWorker:
-    def __init__(self, database: Database, settings: EngageSettings | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: EngageSettings | None = None,
+        listen_url: str | None = None,
+    ) -> None:
+        """``listen_url``: take committed events from API processes over PostgreSQL
+        LISTEN/NOTIFY (``cxm engage worker``) instead of this process's collector."""
         self.database = database
+        self._listen_url = listen_url
         self.settings = settings or get_engage_settings()
         self._token = "worker_" + uuid.uuid4().hex
         self._ready: queue.Queue[list[OutboxRow]] = queue.Queue()
@@ -318,9 +326,16 @@ class EngageWorker:
         self._inbox.put(pending)
 
     def start(self) -> EngageWorker:
-        from cxm.collect.writer import add_commit_listener
+        if self._listen_url is not None:
+            from cxm.engage.feed import NotifyFeed
 
-        self._remove_listener = add_commit_listener(self.database, self.on_commit)
+            self._remove_listener = (
+                NotifyFeed(self.database, self._listen_url, self.on_commit).start().stop
+            )
+        else:
+            from cxm.collect.writer import add_commit_listener
+
+            self._remove_listener = add_commit_listener(self.database, self.on_commit)
         for thread in self._threads:
             thread.start()
         return self
@@ -582,8 +597,12 @@ def notify(
 
 def start(database: Database, settings: Settings) -> Any:
     """Start this stage's background work; return an object with ``stop()``, or None."""
-    del settings  # engage reads its own CXM_ENGAGE_* settings
-    if not get_engage_settings().worker:
+    engage = get_engage_settings()  # engage reads its own CXM_ENGAGE_* settings
+    if not engage.worker:
+        if engage.notify and database.dialect == "postgresql":
+            from cxm.engage.feed import Notifier
+
+            return Notifier(database, settings.database_url).start()
         return None
     worker = EngageWorker(database).start()
     _RUNNING[id(database)] = worker
