@@ -253,7 +253,8 @@ def _warm_up(base: str, write_key: str, api_key: str) -> None:
 
 
 def _profiler(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
-    """``CXM_BENCH_ENGAGE_PYSPY=FILE``: a py-spy flame graph of the server under load."""
+    """``CXM_BENCH_ENGAGE_PYSPY=FILE``: a py-spy profile of the server (or of the separate
+    engage worker, when there is one) under load."""
     out = os.environ.get("CXM_BENCH_ENGAGE_PYSPY")
     if not out:
         return None
@@ -306,7 +307,23 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict[str, float]:
+def _start_engage_worker(url: str, log_path: Path) -> subprocess.Popen[bytes]:
+    """`cxm engage worker` in its own process (the PostgreSQL split deployment)."""
+    env = {**os.environ, "CXM_DATABASE_URL": url}
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cxm.cli.main", "engage", "worker"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    time.sleep(2.0)  # LISTEN established before the first commit is notified
+    return process
+
+
+def _scenario(
+    backend: str, rate: int, seconds: float, workers: int = 1, separate: bool = False
+) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench-engage-"))
     receiver = _Receiver()
     with _database_url(backend, folder) as url:
@@ -320,6 +337,10 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
         extra = dict(
             item.split("=", 1) for item in os.environ.get("CXM_BENCH_ENGAGE_SERVER_ENV", "").split()
         )
+        engage_worker = None
+        if separate:
+            extra.update(CXM_ENGAGE_WORKER="false", CXM_ENGAGE_NOTIFY="true")
+            engage_worker = _start_engage_worker(url, folder / "engage-worker.log")
         server = start_server(url, folder / "server.log", extra_env=extra, args=args)
         member_seen: dict[str, float] = {}
         stop_watch = threading.Event()
@@ -329,8 +350,12 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
         try:
             _warm_up(server.url, write_key, api_key)
             watcher.start()
-            profiler = _profiler(server.process.pid, seconds)
-            cpu_before = _cpu_seconds(server.process.pid)
+            profiled = engage_worker.pid if engage_worker else server.process.pid
+            profiler = _profiler(profiled, seconds)
+            worker_before = _cpu_seconds(engage_worker.pid) if engage_worker else 0.0
+            cpu_before = _cpu_seconds(server.process.pid) + (
+                _cpu_seconds(engage_worker.pid) if engage_worker else 0.0
+            )
             load = subprocess.run(
                 [
                     sys.executable,
@@ -361,7 +386,12 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
                         probe.setdefault(person, at)
             expected = len(sent)
             _wait_sent(server.url, api_key, expected + JOURNEYS, 30)
-            cpu = _cpu_seconds(server.process.pid) - cpu_before
+            worker_cpu = (_cpu_seconds(engage_worker.pid) if engage_worker else 0.0) - worker_before
+            cpu = (
+                _cpu_seconds(server.process.pid)
+                + (_cpu_seconds(engage_worker.pid) if engage_worker else 0.0)
+                - cpu_before
+            )
             probe_deadline = time.monotonic() + 10
             while len(member_seen) < len(probe) and time.monotonic() < probe_deadline:
                 time.sleep(0.05)
@@ -369,6 +399,9 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
             stop_watch.set()
             watcher.join(timeout=15)
             stop_server(server)
+            if engage_worker is not None:
+                engage_worker.terminate()
+                engage_worker.wait(timeout=30)
             received, deliveries = receiver.finish()
     latencies = sorted(1000 * (received[k] - t) for k, t in sent.items() if k in received)
     segment_delays = sorted(member_seen[p] - t for p, t in probe.items() if p in member_seen)
@@ -391,40 +424,45 @@ def _scenario(backend: str, rate: int, seconds: float, workers: int = 1) -> dict
         "webhook_max_ms": round(latencies[-1], 1) if latencies else float("nan"),
         "webhook_mean_ms": round(statistics.fmean(latencies), 1) if latencies else float("nan"),
         "server_cpu_ms_per_event": round(1000 * cpu / max(1, expected), 2),
+        "of_which_engage_worker_ms": round(1000 * worker_cpu / max(1, expected), 2),
         "segment_persons_probed": float(len(probe)),
         "segment_update_p50_s": round(_pct(segment_delays, 0.5), 3),
         "segment_update_p99_s": round(_pct(segment_delays, 0.99), 3),
     }
 
 
-SCENARIOS = {
-    "duckdb-100": ("duckdb", 100, 1),
-    "duckdb-1000": ("duckdb", 1000, 1),
-    "postgresql-1000": ("postgresql", 1000, 1),
-    "postgresql-1000-w2": ("postgresql", 1000, 2),
+SCENARIOS: dict[str, tuple[str, int, int, bool]] = {
+    "duckdb-100": ("duckdb", 100, 1, False),
+    "duckdb-1000": ("duckdb", 1000, 1, False),
+    "postgresql-1000": ("postgresql", 1000, 1, False),
+    "postgresql-1000-w2": ("postgresql", 1000, 2, False),
+    "postgresql-1000-w2-separate": ("postgresql", 1000, 2, True),
 }
 
 
 def run() -> dict[str, dict[str, float]]:
     seconds = float(os.environ.get("CXM_BENCH_ENGAGE_SECONDS", "10"))
-    chosen = os.environ.get("CXM_BENCH_ENGAGE_SCENARIOS", ",".join(SCENARIOS)).split(",")
+    default = "duckdb-100,duckdb-1000,postgresql-1000-w2,postgresql-1000-w2-separate"
+    chosen = os.environ.get("CXM_BENCH_ENGAGE_SCENARIOS", default).split(",")
     results = {}
     for name in chosen:
-        backend, rate, workers = SCENARIOS[name]
+        backend, rate, workers, separate = SCENARIOS[name]
         deployment = "one process" if workers == 1 else f"--workers {workers}"
+        if separate:
+            deployment += " + `cxm engage worker`"
         title = (
             f"{backend}, `cxm serve` {deployment}: {rate} events/s, {JOURNEYS} journeys, "
             f"{seconds:.0f} s"
         )
-        results[title] = _scenario(backend, rate, seconds, workers)
+        results[title] = _scenario(backend, rate, seconds, workers, separate)
     return results
 
 
 if __name__ == "__main__":
-    backend, rate, workers = SCENARIOS[os.environ.get("SCENARIO", "duckdb-100")]
+    backend, rate, workers, separate = SCENARIOS[os.environ.get("SCENARIO", "duckdb-100")]
     print(
         orjson.dumps(
-            _scenario(backend, rate, float(os.environ.get("SECONDS", "3")), workers),
+            _scenario(backend, rate, float(os.environ.get("SECONDS", "3")), workers, separate),
             option=orjson.OPT_INDENT_2,
         ).decode()
     )
