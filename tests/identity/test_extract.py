@@ -61,3 +61,20 @@ def test_event_rows_match_the_per_row_rules(rows: list[tuple[Any, ...]]) -> None
         at += size
     assert at == len(flat)
     assert seen.astype("int64").tolist() == [r[7] for r in stored]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=6), max_size=40))
+def test_first_occurrences_equal_a_sorted_unique(values: list[int]) -> None:
+    """Arrow's first-appearance numbering and, for any other order, the fallback."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from cxm.identity.stitch import _first_occurrences
+
+    raw = np.array(values, dtype=np.int64)
+    encoded = np.asarray(pc.dictionary_encode(pa.array(raw)).indices, dtype=np.int64)
+    for codes in (encoded, raw):
+        nodes, first_at = _first_occurrences(codes)
+        expected_nodes, expected_first = np.unique(codes, return_index=True)
+        assert nodes.tolist() == expected_nodes.tolist()
+        assert first_at.tolist() == expected_first.tolist()
