@@ -175,3 +175,15 @@ def test_worker_enters_segment_triggered_journeys_from_its_segment_thread(
     assert len(receiver.deliveries) == 1
     body = orjson.loads(receiver.deliveries[0].body)
     assert body["profile_id"] == "p1" and body["trigger"]["segment_id"] == segment.segment_id
+
+
+def test_worker_creates_the_signing_secret_before_its_senders_start(database: Database) -> None:
+    # Many sender threads creating it at once collided on its key (first sends failed).
+    worker = EngageWorker(database, EngageSettings(webhook_secret="")).start()
+    try:
+        stored = database.scalar(
+            "SELECT count(*) FROM auth_secrets WHERE name = 'engage_webhook_secret'"
+        )
+    finally:
+        worker.stop()
+    assert stored == 1

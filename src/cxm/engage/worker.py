@@ -43,7 +43,7 @@ from cxm.engage.config import EngageSettings, get_engage_settings
 from cxm.engage.engine import Engine, EventFact
 from cxm.engage.outbox import OutboxRow, ack_many, claim, fail, skip
 from cxm.engage.segments import SegmentChange, list_segments, recompute, update_profiles
-from cxm.engage.senders import SendError, perform
+from cxm.engage.senders import SendError, perform, webhook_secret
 from cxm.engage.survey_relay import relay_due_invitations
 from cxm.engage.system_events import event_row, system_source, write_events
 from cxm.settings import Settings
@@ -326,6 +326,10 @@ class EngageWorker:
         self._inbox.put(pending)
 
     def start(self) -> EngageWorker:
+        # Resolve (and, the first time, create) the signing secret on one thread: 32
+        # sender threads racing to create it collided on its key and failed their first
+        # sends (retried, but seconds late).
+        webhook_secret(self.database, self.settings)
         if self._listen_url is not None:
             from cxm.engage.feed import NotifyFeed
 
