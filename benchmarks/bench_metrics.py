@@ -36,7 +36,7 @@ TARGETS = {
     **{f"{k.id}_by_country_s": "< 1 s" for k in catalogue.KPIS},
     "drivers_s": "< 1 s",
     "roi_s": "< 1 s",
-    "overview_all_cards_s": "< 1 s per card",
+    "overview_all_cards_s": "< 1 s (the page is one request)",
 }
 NOTES = """
 Data: `benchmarks/scale_data.py` — 10,000,000 events (orders, tickets, web/app
@@ -73,6 +73,17 @@ def _time(work: Callable[[], Any]) -> float:
     return round(statistics.median(samples), 3)
 
 
+def _cpu(work: Callable[[], Any]) -> float:
+    """Median process CPU time (all threads) of warm runs: steadier than wall time
+    when other work shares the cores."""
+    samples = []
+    for _ in range(RUNS):
+        started = time.process_time()
+        work()
+        samples.append(time.process_time() - started)
+    return round(statistics.median(samples), 3)
+
+
 def run() -> dict[str, dict[str, Any]]:
     path = Path(os.environ.get("CXM_BENCH_SCALE_DB", "/tmp/cxm-bench-scale.duckdb"))
     started = time.perf_counter()
@@ -102,6 +113,7 @@ def run() -> dict[str, dict[str, Any]]:
         figures["drivers_s"] = _time(lambda: key_drivers(database, "nps", query.start, query.end))
         figures["roi_s"] = _time(lambda: cx_roi(database, query.start, query.end))
         figures["overview_all_cards_s"] = _time(lambda: overview_cards(database, query))
+        figures["overview_all_cards_cpu_s"] = _cpu(lambda: overview_cards(database, query))
         return {"DuckDB, 10M events / 1M responses / 100k customers": figures}
     finally:
         database.close()

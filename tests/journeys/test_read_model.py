@@ -163,3 +163,20 @@ def test_journey_map_places_each_event_of_a_day_a_stage_began(database: Database
         ("conversion", "web"): (2, 1),
         ("conversion", "app"): (2, 1),
     }
+
+
+def test_cached_views_recompute_after_a_merge(database: Database) -> None:
+    """A merge moves events between persons without changing their count: the page
+    cache's data version must still change."""
+    from cxm.journeys.cache import cached, data_version
+
+    add_events(database, [Ev("p1", "Product Viewed", at(0)), Ev("p2", "Order Completed", at(1))])
+    _profiles(database, "p1", "p2")
+    before = data_version(database)
+    first = cached(database, "test-funnel", (), lambda: compute_funnel(database, STEPS))
+    assert first.converted == 0
+    with database.transaction() as tx:
+        record_merges(tx, [MergeDecision("p1", "p2", "email")], datetime.now(UTC))
+    assert data_version(database) != before
+    again = cached(database, "test-funnel", (), lambda: compute_funnel(database, STEPS))
+    assert again.converted == 1

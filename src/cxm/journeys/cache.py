@@ -1,8 +1,9 @@
 """A small in-process cache for the journey map page's heavier views (continuity, the
 journey map itself), keyed by the data they read so it is never stale.
 
-The key is the database, the view's parameters and a *data version*: the count and
-latest timestamp of ``events`` and the latest ``lifecycle_stages`` refresh (cheap
+The key is the database, the view's parameters and a *data version*: the read
+model's source signature (events' count, count on a profile, latest receipt; the
+merge log), the latest event timestamp and the latest ``lifecycle_stages`` refresh (cheap
 aggregate queries; DuckDB answers them from metadata and zone maps). Any new event,
 import or stage refresh changes the version and the view is recomputed. Entries are
 few (one per view and parameter set) and bounded.
@@ -15,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from cxm.journeys.read_model import source_signature
 from cxm.store import Database
 
 T = TypeVar("T")
@@ -24,7 +26,12 @@ _lock = threading.Lock()
 
 
 def data_version(database: Database) -> tuple[Any, ...]:
-    events = database.query("SELECT count(*), max(timestamp) FROM events")[0]
+    # The read model's source signature: new events, and also stitching, merges and
+    # unmerges, which move events between persons without changing their count.
+    events = (
+        *source_signature(database),
+        database.scalar("SELECT max(timestamp) FROM events"),
+    )
     stages: tuple[Any, ...] = ()
     if "lifecycle_stages" in database.table_names():
         stages = tuple(database.query("SELECT count(*), max(updated_at) FROM lifecycle_stages")[0])

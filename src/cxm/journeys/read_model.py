@@ -58,7 +58,7 @@ def person_hash(dialect: str, text: str = PERSON_TEXT) -> str:
     return f"hashtextextended({text}, 0)"
 
 
-def _signature(tx: Transaction | Database) -> tuple[int, int, Any, int, int]:
+def source_signature(tx: Transaction | Database) -> tuple[int, int, Any, int, int]:
     events, profiled, received = tx.query(
         "SELECT count(*), count(profile_id), max(received_at) FROM events"
     )[0]
@@ -82,14 +82,14 @@ def _lock_for(database: Database) -> threading.Lock:
 def ensure_fresh(database: Database) -> str:
     """Bring ``journey_events`` up to date with ``events``; returns what it did
     (``fresh``, ``appended`` or ``rebuilt``)."""
-    if _signature(database) == _stored(database, lock=False):
+    if source_signature(database) == _stored(database, lock=False):
         return "fresh"
     # One refresh at a time per process (DuckDB would fail the second writer with a
     # conflict); across PostgreSQL processes the state row's FOR UPDATE serialises it,
     # and the signature is read again once the lock is held.
     with _lock_for(database), database.transaction() as tx:
         stored = _stored(tx, lock=database.dialect == "postgresql")
-        current = _signature(tx)
+        current = source_signature(tx)
         if current == stored:
             return "fresh"
         if _append_only(tx, stored, current):
