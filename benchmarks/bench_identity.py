@@ -38,7 +38,9 @@ TARGETS = {
 NOTES = """
 Measured on the shared 2-core machine (two other engineers' tests ran alongside;
 benchmark runs were serialised by a lock, test runs were not), so seconds vary by
-±30% between runs.
+±30% between runs: the 1.25M-event pass took 24.5 s in the run at 08cde55 (same
+stitch code but for two small array changes) and 31.8 s at 3f06226 under a load
+average of ~4, while the 200k pass took 3.6 s in both.
 
 *Stitching.* "graph" is the component search alone on integer arrays. The
 "full pass" scenarios are `stitch_new` over identify events in a fresh store:
