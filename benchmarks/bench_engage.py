@@ -58,37 +58,41 @@ End to end through real HTTP, as deployed: `cxm serve` in its own process (colle
 `/v1/batch` requests of rate/100 events every 10 ms (open loop), a separate receiver
 process (threaded HTTP/1.1, keep-alive). Latency = receiver arrival − send time of the
 request carrying the event; `collect_answer_*` is the collector's answer (after its
-durable commit), the first leg. Membership is polled through the API every 100 ms. Every
-run delivered every webhook once (no loss, `duplicate_deliveries` 0). **The machine was
-shared** with two other engineers' tests and benchmarks (load average 2–6 before the run
-started), and figures moved 5–20× between identical runs; the tables are one run.
+durable commit), the first leg. Membership is polled through the API every 100 ms.
+Every accepted event produced exactly one webhook (`duplicate_deliveries` 0); a request
+in `requests_failed` is one the load generator gave up on (60 s waiting for one of its
+256 connections while the server lagged), never accepted, so its events are not
+expected. **The machine was shared** with two other engineers' tests and benchmarks
+(load average 3–6 during these runs), and figures moved 5–20× between identical runs;
+the tables are one run, taken at a busy moment.
 
 **Targets: not met.** Event → webhook p99 < 100 ms at 1,000 events/s is met by no
-deployment here; segment membership < 1 s is met at 100 events/s on DuckDB in quieter
-runs (p99 0.43–0.86 s) and missed at 1,000 events/s (p99 1.5–4.5 s).
+deployment here. Segment membership < 1 s was met at 100 events/s on DuckDB in quieter
+5 s runs during the session (p99 0.43–0.86 s) and missed at 1,000 events/s (p99 1.24 s
+at best: the split PostgreSQL deployment, last table).
 
 What limits it, measured: the collector alone (engage worker off) answers 1,000 events/s
 with p50 34 / p99 78 ms on DuckDB and p50 16 / p99 40 ms on PostgreSQL `--workers 2`;
-with engage on, the collector's own answers take 0.4–6 s, and the webhook follows within
+with engage on, the collector's own answers take 0.4–10 s, and the webhook follows within
 ~50 ms (PostgreSQL) to ~300 ms (DuckDB) of that answer. The box runs out of CPU: the
 server processes use 1.1–2.5 ms of CPU per event (`server_cpu_ms_per_event`, i.e.
-1.1–2.5 cores at 1,000/s) before PostgreSQL, the load generator and the receiver, on 2
-cores that are already shared. Splitting the worker into its own process
-(`cxm engage worker`, PostgreSQL) takes engage off the API processes' GIL but not off the
-2 cores (the worker alone is ~0.65 ms of CPU per event).
+1.1–2.5 cores at 1,000/s; at 100/s the figure is dominated by fixed per-pass costs)
+before PostgreSQL, the load generator and the receiver, on 2 cores already shared.
+Splitting the worker into its own process (`cxm engage worker`, PostgreSQL) takes engage
+off the API processes' GIL but not off the 2 cores (the worker alone uses ~0.65 ms of
+CPU per event); it was the best deployment in the recorded run.
 
-Before → after this session's changes, same HTTP benchmark, DuckDB, 5 s runs: 100/s
-p50/p99 334/603 ms → 91/140 ms (quiet moments; 198/337 ms in the recorded run of the
-first final pass); 1,000/s p50/p99 3.0/9.0 s (queue growing) → 0.53/0.82 s at best
-(queue stable). Changes, each profiled with py-spy first: segment re-evaluation moved
-off the engine thread (it was ~40% of it) and batched every 0.25 s; webhooks over
-kept-alive `http.client` (~80 µs of CPU per send vs ~600 µs with httpx); acks gathered
-0.25 s per transaction; engine passes skip the event-wait and re-entry scans they do not
-need and append fresh outbox keys without the dedup lock; ids without a urandom call
-each. The earlier in-process figures (225 ms p99 at 100/s) did not cross HTTP and are
-not comparable. Next: fewer DuckDB statements per second at low rates (a pass costs a
+Before → after this session's changes, same HTTP benchmark, DuckDB, 5 s runs at quieter
+moments: 100/s webhook p50/p99 334/603 ms → 91/140 ms; 1,000/s 3.0/9.0 s with a growing
+queue (both under py-spy's non-blocking sampling) → 0.53/0.82 s with a stable one. Changes, each profiled with py-spy first: segment
+re-evaluation moved off the engine thread (it was ~40% of it) and batched every 0.25 s;
+webhooks over kept-alive `http.client` (~80 µs of CPU per send vs ~600 µs with httpx);
+acks gathered 0.25 s per transaction; engine passes skip the event-wait and re-entry
+scans they do not need and append fresh outbox keys without the dedup lock; ids without
+a urandom call each. The earlier in-process figures (225 ms p99 at 100/s) did not cross
+HTTP and are not comparable. Next: fewer DuckDB statements per second (a pass costs a
 few ms of CPU whatever its size), and a machine with cores to spare to test the split
-deployment's latency.
+deployment against the target.
 """
 
 PROFILES = 2_000
