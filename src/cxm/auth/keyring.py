@@ -7,6 +7,7 @@ survive a restart.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
@@ -14,9 +15,21 @@ from cxm.auth.tokens import new_token
 from cxm.store import Database
 
 _cache: WeakKeyDictionary[Database, dict[str, str]] = WeakKeyDictionary()
+# First use from many threads at once (e.g. the engage senders signing webhooks) would
+# race to insert the same row; DuckDB answers the loser with a write conflict. Other
+# processes are covered by ON CONFLICT DO NOTHING and the re-read.
+_first_use = threading.Lock()
 
 
 def stored_secret(database: Database, name: str) -> str:
+    known = _cache.get(database)
+    if known is not None and name in known:
+        return known[name]
+    with _first_use:
+        return _load_or_create(database, name)
+
+
+def _load_or_create(database: Database, name: str) -> str:
     known = _cache.setdefault(database, {})
     if name in known:
         return known[name]
