@@ -19,6 +19,7 @@ Stages come from ``refresh_stages``; until it has run the map is empty.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +127,7 @@ def stage_rank_at(time_column: str, alias: str = "s") -> str:
     return f"CASE {whens} ELSE 0 END"
 
 
-def _events_by_stage_sql(dialect: str) -> str:
+def _events_by_stage(database: Database) -> list[Any]:
     """(stage rank, channel, events, persons) from the read model.
 
     A profiled event's person is the hash of its profile id, so the stage rows are
@@ -134,9 +135,12 @@ def _events_by_stage_sql(dialect: str) -> str:
     (``journey_channel_days``: one row per person, UTC day and channel) lie wholly
     inside one stage — the stage at a time only rises with the time, so equal stages
     at the day's first and last event mean every event between is in it — and count
-    as a whole (1.6M rows, not 10M); only the days a new stage began go back to the
-    day's events. Persons are counted by grouping per person first (cheaper than
-    count(DISTINCT)), stages as integers decoded by the caller.
+    as a whole (1.6M rows, not 10M); only the days a new stage began (a few hundred
+    at 10M events) go back to the day's events. Those days are put in a temporary
+    table first: with its real size known the planner probes the events against it
+    (as a CTE it was estimated large and the hash table built on the 10M events, 2 s).
+    Persons are counted by grouping per person first (cheaper than count(DISTINCT)),
+    stages as integers decoded by the caller.
     """
     first, last, each = (
         stage_rank_at("cd.first_ts"),
@@ -144,32 +148,37 @@ def _events_by_stage_sql(dialect: str) -> str:
         stage_rank_at("e.ts"),
     )
     stages = (
-        f"SELECT {person_hash(dialect, 'profile_id')} AS person, awareness_at, "
-        "acquisition_at, conversion_at, retention_at, advocacy_at FROM lifecycle_stages"
+        f"s AS (SELECT {person_hash(database.dialect, 'profile_id')} AS person, "
+        "awareness_at, acquisition_at, conversion_at, retention_at, advocacy_at "
+        "FROM lifecycle_stages)"
     )
-    return f"""
-WITH s AS ({stages}),
-days AS (
-    SELECT cd.person, cd.channel, cd.first_ts, cd.last_ts, cd.events,
-           {first} AS first_rank, {last} AS last_rank
-    FROM {CHANNEL_DAYS} cd JOIN s ON s.person = cd.person
+    began = f"journey_map_began_{uuid.uuid4().hex[:12]}"
+    with database.transaction() as tx:
+        tx.execute(
+            f"CREATE TEMPORARY TABLE {began} AS WITH {stages} "
+            f"SELECT cd.person, cd.channel, cd.first_ts, cd.last_ts FROM {CHANNEL_DAYS} cd "
+            f"JOIN s ON s.person = cd.person WHERE {first} <> {last}"
+        )
+        try:
+            return tx.query(f"""
+WITH {stages},
+whole AS (
+    SELECT {first} AS st, cd.channel, cd.person, cd.events AS n
+    FROM {CHANNEL_DAYS} cd JOIN s ON s.person = cd.person WHERE {first} = {last}
 ),
-whole AS (SELECT first_rank AS st, channel, person, events AS n FROM days
-          WHERE first_rank = last_rank),
-began AS (SELECT person, channel, first_ts, last_ts FROM days WHERE first_rank <> last_rank),
 split AS (
     SELECT {each} AS st, e.channel, e.person, 1 AS n
-    FROM (SELECT e.person, e.channel, e.ts FROM {TABLE} e
-          WHERE e.profiled AND e.person IN (SELECT person FROM began)) e
-    JOIN began cd ON e.person = cd.person AND e.channel = cd.channel
-         AND e.ts >= cd.first_ts AND e.ts <= cd.last_ts
+    FROM {began} cd JOIN {TABLE} e ON e.person = cd.person AND e.channel = cd.channel
+         AND e.ts >= cd.first_ts AND e.ts <= cd.last_ts AND e.profiled
     JOIN s ON s.person = cd.person
 ),
 per_person AS (
     SELECT st, channel, person, sum(n) AS n
     FROM (SELECT * FROM whole UNION ALL SELECT * FROM split) x GROUP BY st, channel, person
 )
-SELECT st, channel, sum(n), count(*) FROM per_person GROUP BY st, channel"""
+SELECT st, channel, sum(n), count(*) FROM per_person GROUP BY st, channel""")
+        finally:
+            tx.execute(f"DROP TABLE {began}")
 
 
 def _cell(cells: dict[tuple[str, str], Cell], stage: str, touchpoint: str | None) -> Cell:
@@ -190,7 +199,7 @@ def load_journey_map(database: Database, pain_points_per_stage: int = 5) -> Jour
     tables = set(database.table_names())
     cells: dict[tuple[str, str], Cell] = {}
     ensure_fresh(database)
-    for rank, tp, events, persons in database.query(_events_by_stage_sql(database.dialect)):
+    for rank, tp, events, persons in _events_by_stage(database):
         c = _cell(cells, STAGES[int(rank)], tp)
         c.events, c.persons = int(events), int(persons)
     source = "none"
