@@ -84,8 +84,9 @@ CPU per event); it was the best deployment in the recorded run.
 
 Before → after this session's changes, same HTTP benchmark, DuckDB, 5 s runs at quieter
 moments: 100/s webhook p50/p99 334/603 ms → 91/140 ms; 1,000/s 3.0/9.0 s with a growing
-queue (both under py-spy's non-blocking sampling) → 0.53/0.82 s with a stable one. Changes, each profiled with py-spy first: segment
-re-evaluation moved off the engine thread (it was ~40% of it) and batched every 0.25 s;
+queue (both under py-spy's non-blocking sampling) → 0.53/0.82 s with a stable one.
+Changes, each profiled with py-spy first: segment re-evaluation moved off the engine
+thread (it was ~40% of it) and batched every 0.25 s;
 webhooks over kept-alive `http.client` (~80 µs of CPU per send vs ~600 µs with httpx);
 acks gathered 0.25 s per transaction; engine passes skip the event-wait and re-entry
 scans they do not need and append fresh outbox keys without the dedup lock; ids without
