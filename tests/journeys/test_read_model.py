@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from cxm.identity.merge_log import record_merges
 from cxm.identity.resolve_batch import MergeDecision
 from cxm.identity.rows import assign_rows
+from cxm.journeys import read_model
 from cxm.journeys.continuity import compute_continuity
 from cxm.journeys.funnels import compute_funnel
 from cxm.journeys.read_model import CHANNEL_DAYS, TABLE, ensure_fresh
@@ -180,3 +183,36 @@ def test_cached_views_recompute_after_a_merge(database: Database) -> None:
     assert data_version(database) != before
     again = cached(database, "test-funnel", (), lambda: compute_funnel(database, STEPS))
     assert again.converted == 1
+
+
+def test_on_a_large_store_re_attribution_waits_for_the_next_rebuild(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a rebuild is slow, a stitch does not make every view pay one: new events
+    are appended at once and re-attribution waits (at most the configured seconds);
+    erasure never waits."""
+    monkeypatch.setattr(read_model, "_SLOW_REBUILD_SECONDS", 0.0)  # every rebuild is "slow"
+    add_events(
+        database,
+        [
+            Ev("anon-1", "Product Viewed", at(0), anonymous=True),
+            Ev("p1", "Order Completed", at(1)),
+        ],
+    )
+    assert ensure_fresh(database) == "rebuilt"
+    keys = database.query("SELECT CAST(event_key AS TEXT) FROM events WHERE profile_id IS NULL")
+    with database.transaction() as tx:
+        assign_rows(tx, "events", [(str(k[0]), "") for k in keys], ["p1"] * len(keys))
+    add_events(database, [Ev("p2", "Product Viewed", at(2))])
+    assert ensure_fresh(database) == "appended, re-attribution owed"
+    result = compute_funnel(database, STEPS)
+    assert (result.entered, result.converted) == (2, 0)  # the new event counts at once
+    assert ensure_fresh(database) == "appended, re-attribution owed"  # still owed
+    monkeypatch.setenv("CXM_JOURNEYS_REATTRIBUTE_SECONDS", "0")  # the wait is over
+    assert ensure_fresh(database) == "rebuilt"
+    assert compute_funnel(database, STEPS).converted == 1
+    assert ensure_fresh(database) == "fresh"
+    monkeypatch.delenv("CXM_JOURNEYS_REATTRIBUTE_SECONDS")
+    database.execute("DELETE FROM events WHERE profile_id = 'p2'")
+    assert ensure_fresh(database) == "rebuilt"  # erasure: at once, never owed
+    assert compute_funnel(database, STEPS).entered == 1

@@ -15,9 +15,16 @@ the merges' count and undo count — with the one it was built from:
 - unchanged → nothing to do (three aggregates over ``events`` and two over ``merges``);
 - only new events (every event received after the last build is new, and the counts
   moved by exactly those rows) → they are appended;
-- anything else → rebuilt in full. That covers what rewrites ``events.profile_id``:
-  stitching (the count on a profile moves), merges and unmerges (``merges`` rows /
-  ``undone_at``), and erasure (the count drops).
+- rows gone (erasure) → rebuilt in full at once: no trace of an erased person stays;
+- anything else rewrote ``events.profile_id`` — stitching (the count on a profile
+  moves), merges and unmerges (``merges`` rows / ``undone_at``) → rebuilt in full,
+  unless the last rebuild in this process was slow (≥ 1 s, i.e. a large store) and
+  less than ``CXM_JOURNEYS_REATTRIBUTE_SECONDS`` (default 300) ago: then the new
+  events are appended and the re-attribution waits for that rebuild. On a live store
+  the stitcher attributes events every half second and identifies cause merges all
+  the time, so rebuilding on each would make every dashboard view pay the 5–10 s
+  rebuild of 10M events; the price is that, for up to five minutes, a person's events
+  from before a stitch or merge count under their earlier (anonymous) key.
 
 The rule assumes what the collect and identity stages do today: events are only
 inserted, deleted, or get a new ``profile_id``. Writers never update this table;
@@ -29,7 +36,9 @@ The person is a 64-bit hash (DuckDB ``hash``, PostgreSQL ``hashtextextended``): 
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +56,22 @@ ACTION_TYPES = ("track", "page", "screen")
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
+# A rebuild at least this slow (seconds) counts as expensive: re-attribution rebuilds are
+# then spaced by CXM_JOURNEYS_REATTRIBUTE_SECONDS. Small stores rebuild at once.
+_SLOW_REBUILD_SECONDS = 1.0
+# database url -> (monotonic time the last full rebuild ended, how long it took)
+_last_rebuild: dict[str, tuple[float, float]] = {}
+# Stored as the profiled count when re-attribution is owed: no real count matches it,
+# so the next check does not take the model for fresh.
+_OWED = -1
+
+
+def reattribute_seconds() -> float:
+    raw = os.environ.get("CXM_JOURNEYS_REATTRIBUTE_SECONDS", "300")
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return 300.0
 
 
 def person_hash(dialect: str, text: str = PERSON_TEXT) -> str:
@@ -81,7 +106,7 @@ def _lock_for(database: Database) -> threading.Lock:
 
 def ensure_fresh(database: Database) -> str:
     """Bring ``journey_events`` up to date with ``events``; returns what it did
-    (``fresh``, ``appended`` or ``rebuilt``)."""
+    (``fresh``, ``appended``, ``appended, re-attribution owed`` or ``rebuilt``)."""
     if source_signature(database) == _stored(database, lock=False):
         return "fresh"
     # One refresh at a time per process (DuckDB would fail the second writer with a
@@ -92,20 +117,19 @@ def ensure_fresh(database: Database) -> str:
         current = source_signature(tx)
         if current == stored:
             return "fresh"
-        if _append_only(tx, stored, current):
-            _insert(tx, database.dialect, "received_at > ?", [stored[2]], sort=False)
-            # Only the persons with new events have new channel days.
-            touched = (
-                f"person IN (SELECT {person_hash(database.dialect)} FROM events "
-                "WHERE received_at > ? AND profile_id IS NOT NULL)"
-            )
-            _channel_days(tx, touched, [stored[2]])
+        new, new_profiled = _received_after(tx, stored[2])
+        if stored[0] < 0 or stored[2] is None or current[0] < stored[0] + new:
+            outcome = _rebuild(tx, database)  # first build, or rows deleted (erasure)
+        elif current[3:] == stored[3:] and current[1] == stored[1] + new_profiled:
+            _append(tx, database.dialect, stored[2])
             outcome = "appended"
+        elif _rebuilt_recently_and_slowly(database):
+            if new:
+                _append(tx, database.dialect, stored[2])
+            current = (current[0], _OWED, *current[2:])
+            outcome = "appended, re-attribution owed"
         else:
-            tx.execute(f"DELETE FROM {TABLE}")
-            _insert(tx, database.dialect, "TRUE", [], sort=True)
-            _channel_days(tx, "TRUE", [])
-            outcome = "rebuilt"
+            outcome = _rebuild(tx, database)
         tx.execute(
             f"UPDATE {STATE} SET events = ?, profiled = ?, received_max = ?, merges = ?, "
             "undone = ?, built_at = ? WHERE id = 1",
@@ -114,16 +138,42 @@ def ensure_fresh(database: Database) -> str:
     return outcome
 
 
-def _append_only(
-    tx: Transaction, stored: tuple[int, int, Any, int, int], current: tuple[int, int, Any, int, int]
-) -> bool:
-    """True when the only change since the build is events received after it."""
-    if stored[0] < 0 or stored[2] is None or stored[3:] != current[3:]:
-        return False
-    new, new_profiled = tx.query(
-        "SELECT count(*), count(profile_id) FROM events WHERE received_at > ?", [stored[2]]
+def _received_after(tx: Transaction, received_max: Any) -> tuple[int, int]:
+    """Events (and those on a profile) received after the last build's latest."""
+    if received_max is None:
+        return 0, 0
+    new, profiled = tx.query(
+        "SELECT count(*), count(profile_id) FROM events WHERE received_at > ?", [received_max]
     )[0]
-    return current[0] == stored[0] + int(new) and current[1] == stored[1] + int(new_profiled)
+    return int(new), int(profiled)
+
+
+def _append(tx: Transaction, dialect: str, received_max: Any) -> None:
+    _insert(tx, dialect, "received_at > ?", [received_max], sort=False)
+    # Only the persons with new events have new channel days.
+    touched = (
+        f"person IN (SELECT {person_hash(dialect)} FROM events "
+        "WHERE received_at > ? AND profile_id IS NOT NULL)"
+    )
+    _channel_days(tx, touched, [received_max])
+
+
+def _rebuild(tx: Transaction, database: Database) -> str:
+    started = time.monotonic()
+    tx.execute(f"DELETE FROM {TABLE}")
+    _insert(tx, database.dialect, "TRUE", [], sort=True)
+    _channel_days(tx, "TRUE", [])
+    ended = time.monotonic()
+    _last_rebuild[database.url] = (ended, ended - started)
+    return "rebuilt"
+
+
+def _rebuilt_recently_and_slowly(database: Database) -> bool:
+    last = _last_rebuild.get(database.url)
+    if last is None:
+        return False
+    ended, took = last
+    return took >= _SLOW_REBUILD_SECONDS and time.monotonic() - ended < reattribute_seconds()
 
 
 def _insert(tx: Transaction, dialect: str, where: str, params: list[Any], *, sort: bool) -> None:
