@@ -12,8 +12,9 @@ own process (`cxm engage worker`) while `cxm serve --workers N` only collects:
 * the worker process ``LISTEN``\\ s (:class:`NotifyFeed`) and reads those events by key
   (unique index) into the same ``on_commit`` its in-process listener would call.
 
-Same guarantees as the in-process hand-over: events committed but not yet handed over
-when a process dies are not entered (a catch-up scan is future work; see docs). DuckDB
+Same guarantees as the in-process hand-over: events committed but not handed over when
+a process dies are re-read by the worker's catch-up on its next start
+(``engage/progress.py``). DuckDB
 cannot do this (one process owns the file), so there the worker stays in ``cxm serve``.
 """
 
@@ -36,7 +37,7 @@ CHANNEL = "cxm_engage"
 _KEYS_PER_NOTIFY = 180  # 180 × 38 bytes of JSON per key stays under 8,000 bytes
 _COLUMNS = (
     "CAST(event_key AS TEXT) AS event_key, event, user_id, anonymous_id, "
-    "CAST(properties AS TEXT) AS properties, timestamp"
+    "CAST(properties AS TEXT) AS properties, timestamp, received_at"
 )
 
 

@@ -17,4 +17,5 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "segment_counts": "member counts per segment over time, no person",
     "journeys": "journey definitions written by staff",
     "engage_offers": "the coupon/offer catalogue, no person",
+    "engage_cursors": "how far the engine has read the event stream, a timestamp",
 }

@@ -6,7 +6,9 @@ Threads:
   listener, so the commit path only pays a ``put``). The engine attributes each event
   to a profile (identifier lookup; events of people the stitcher has not seen yet wait
   and are retried for ``_PENDING_SECONDS``), enters journeys and wakes waiting runs.
-  Nothing else runs on this thread: it is the event → action path.
+  Nothing else runs on this thread: it is the event → action path. It records how
+  far it got (``engage/progress.py``), and a starting worker first re-reads the live
+  events received since, so a restart or a crash loses no trigger.
 * **segments**: the engine passes it the persons of each pass; it re-evaluates their
   membership (a pass picks up everyone queued meanwhile), watches other stages' tables,
   runs a full recompute every ``_RECOMPUTE_SECONDS``, and hands entries back to the
@@ -42,6 +44,7 @@ import pyarrow as pa
 from cxm.engage.config import EngageSettings, get_engage_settings
 from cxm.engage.engine import Engine, EventFact
 from cxm.engage.outbox import OutboxRow, ack_many, claim, fail, skip
+from cxm.engage.progress import Progress
 from cxm.engage.segments import SegmentChange, list_segments, recompute, update_profiles
 from cxm.engage.senders import SendError, perform, webhook_secret
 from cxm.engage.survey_relay import relay_due_invitations
@@ -69,6 +72,8 @@ _RETRY_SECONDS = 0.5
 # and keeps that scan of journey_runs off most engine passes.
 _DUE_SECONDS = 0.1
 _MAX_PENDING = 50_000
+# How often the engine records how far it has handled the collector's events.
+_CHECKPOINT_SECONDS = 1.0
 _CLAIM_BATCH = 200
 _RELAY_SECONDS = 5.0
 _ACK_GATHER_SECONDS = 0.25
@@ -87,6 +92,7 @@ class _Pending:
     first_seen: float
     profile_id: str | None = None
     journeys_done: bool = False
+    received_at: datetime | None = None  # None: not from the collector (engage's own)
 
 
 # -- dispatcher --------------------------------------------------------------------------
@@ -249,14 +255,20 @@ def _facts_from(table: pa.Table, now: float) -> list[_Pending]:
     columns = table.select(
         ["event_key", "event", "user_id", "anonymous_id", "properties", "timestamp"]
     ).to_pydict()
+    received: list[datetime | None] = (
+        table.column("received_at").to_pylist()
+        if "received_at" in table.column_names
+        else [None] * table.num_rows
+    )
     out = []
-    for key, event, user_id, anonymous_id, properties, timestamp in zip(
+    for key, event, user_id, anonymous_id, properties, timestamp, received_at in zip(
         columns["event_key"],
         columns["event"],
         columns["user_id"],
         columns["anonymous_id"],
         columns["properties"],
         columns["timestamp"],
+        received,
         strict=True,
     ):
         try:
@@ -272,6 +284,7 @@ def _facts_from(table: pa.Table, now: float) -> list[_Pending]:
                 props if isinstance(props, dict) else {},
                 timestamp,
                 now,
+                received_at=received_at,
             )
         )
     return out
@@ -306,6 +319,7 @@ class EngageWorker:
         self._work_checked = -1e9
         self._work = True
         self._watermarks: dict[str, datetime] = {}
+        self._progress = Progress(database)
         # Senders mostly wait on receivers: enough threads that 1,000 webhooks/s with a
         # few ms of round trip each do not queue behind one another.
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="cxm-engage-send")
@@ -330,6 +344,16 @@ class EngageWorker:
         # sender threads racing to create it collided on its key and failed their first
         # sends (retried, but seconds late).
         webhook_secret(self.database, self.settings)
+        # Listen first, then catch up: an event committed in between arrives twice,
+        # which entering by (journey, trigger key) makes harmless; one missed is not.
+        self._start_listening()
+        for table in self._progress.missed():
+            self._inbox.put(table)
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _start_listening(self) -> None:
         if self._listen_url is not None:
             from cxm.engage.feed import NotifyFeed
 
@@ -340,9 +364,6 @@ class EngageWorker:
             from cxm.collect.writer import add_commit_listener
 
             self._remove_listener = add_commit_listener(self.database, self.on_commit)
-        for thread in self._threads:
-            thread.start()
-        return self
 
     def stop(self) -> None:
         self._remove_listener()
@@ -385,7 +406,9 @@ class EngageWorker:
                 item.first_seen = now
                 self._pending.append(item)
             else:
-                self._pending.extend(_facts_from(item, now))
+                arrived = _facts_from(item, now)
+                self._progress.seen(p.received_at for p in arrived)
+                self._pending.extend(arrived)
         if len(self._pending) > _MAX_PENDING:  # unknown visitors flooding in: oldest go
             self._pending = self._pending[-_MAX_PENDING:]
         if self._pending and not self._has_work():
@@ -413,6 +436,7 @@ class EngageWorker:
                 for p in self._pending
                 if p.profile_id is None and now - p.first_seen < _PENDING_SECONDS
             ]
+        self._progress.save_every(_CHECKPOINT_SECONDS, now, (p.received_at for p in self._pending))
         if entries and self.engine.handle_segment_changes(entries):
             self._wake_dispatcher.set()
         if now - self._last_due >= _DUE_SECONDS and self._has_work():
