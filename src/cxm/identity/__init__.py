@@ -9,7 +9,13 @@ from cxm.identity.background import BackgroundStitcher
 from cxm.identity.errors import IdentityError
 from cxm.identity.export import export_links
 from cxm.identity.linkage.apply import LinkageSummary, link_records
-from cxm.identity.lookup import Identifier, current_profile_id, find_profile_id, identifiers_of
+from cxm.identity.lookup import (
+    Identifier,
+    current_profile_id,
+    find_profile_id,
+    identifiers_of,
+    identifiers_of_current,
+)
 from cxm.identity.normalise import normalise_identifier
 from cxm.identity.resolve import ResolveSummary, resolve_identities
 from cxm.identity.reviews import (
@@ -36,6 +42,7 @@ __all__ = [
     "export_links",
     "find_profile_id",
     "identifiers_of",
+    "identifiers_of_current",
     "link_records",
     "list_reviews",
     "normalise_identifier",

@@ -105,6 +105,12 @@ def identifiers_of(database: Database, profile_id: str) -> list[Identifier]:
     current = current_profile_id(database, profile_id)
     if current is None:
         return []
+    return identifiers_of_current(database, current)
+
+
+def identifiers_of_current(database: Database, current: str) -> list[Identifier]:
+    """Every identifier of a profile the caller already knows is current (not merged
+    away): one query fewer than ``identifiers_of`` on the customer 360's hot path."""
     rows = database.query(
         "SELECT id_type, id_value, profile_id, first_seen_at, last_seen_at, shared "
         "FROM identifiers WHERE profile_id = ? ORDER BY id_type, id_value",

@@ -66,7 +66,7 @@ def get_profile(
 
     ``timeline_limit=0`` leaves the timeline out (``load_timeline`` pages it).
     """
-    from cxm.identity import find_profile_id, identifiers_of
+    from cxm.identity import find_profile_id, identifiers_of_current
 
     profile_id = find_profile_id(database, identifier)
     if profile_id is None:
@@ -78,7 +78,8 @@ def get_profile(
     created_at, updated_at = stamps[0] if stamps else (None, None)
     identifiers = tuple(
         ProfileIdentifier(i.id_type, i.id_value, i.first_seen_at, i.last_seen_at, i.shared)
-        for i in identifiers_of(database, profile_id)
+        # find_profile_id already followed merged_into: no second hop.
+        for i in identifiers_of_current(database, profile_id)
     )
     observations = observations_of(database, profile_id)
     traits = resolve_traits(observations, get_settings().source_trust, trait_rules or TRAIT_RULES)
