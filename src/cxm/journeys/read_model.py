@@ -18,13 +18,14 @@ the merges' count and undo count — with the one it was built from:
 - rows gone (erasure) → rebuilt in full at once: no trace of an erased person stays;
 - anything else rewrote ``events.profile_id`` — stitching (the count on a profile
   moves), merges and unmerges (``merges`` rows / ``undone_at``) → rebuilt in full,
-  unless the last rebuild in this process was slow (≥ 1 s, i.e. a large store) and
-  less than ``CXM_JOURNEYS_REATTRIBUTE_SECONDS`` (default 300) ago: then the new
-  events are appended and the re-attribution waits for that rebuild. On a live store
-  the stitcher attributes events every half second and identifies cause merges all
-  the time, so rebuilding on each would make every dashboard view pay the 5–10 s
-  rebuild of 10M events; the price is that, for up to five minutes, a person's events
-  from before a stitch or merge count under their earlier (anonymous) key.
+  unless the last rebuild in this process was slow (≥ 1 s, i.e. a large store): then
+  the new events are appended at once and the rebuild runs on a background thread,
+  at most every ``CXM_JOURNEYS_REATTRIBUTE_SECONDS`` (default 300); queries meanwhile
+  read the model as it stands. On a live store the stitcher attributes events every
+  half second and identifies cause merges all the time, so rebuilding in the request
+  would make dashboard views pay the 5–10 s rebuild of 10M events; the price is that,
+  for up to five minutes, a person's events from before a stitch or merge count under
+  their earlier (anonymous) key.
 
 The rule assumes what the collect and identity stages do today: events are only
 inserted, deleted, or get a new ``profile_id``. Writers never update this table;
@@ -36,6 +37,7 @@ The person is a 64-bit hash (DuckDB ``hash``, PostgreSQL ``hashtextextended``): 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -45,6 +47,7 @@ from typing import Any
 
 from cxm.store import Database, Transaction
 
+log = logging.getLogger(__name__)
 TABLE = "journey_events"
 CHANNEL_DAYS = "journey_channel_days"
 JOURNEY_GAP_DAYS = 7  # the gap journey_channel_days' journeys are split at
@@ -61,6 +64,8 @@ _locks_guard = threading.Lock()
 _SLOW_REBUILD_SECONDS = 1.0
 # database url -> (monotonic time the last full rebuild ended, how long it took)
 _last_rebuild: dict[str, tuple[float, float]] = {}
+_rebuilding: set[str] = set()  # database urls with a background rebuild under way
+_threads: dict[str, threading.Thread] = {}
 # Stored as the profiled count when re-attribution is owed: no real count matches it,
 # so the next check does not take the model for fresh.
 _OWED = -1
@@ -106,36 +111,92 @@ def _lock_for(database: Database) -> threading.Lock:
 
 def ensure_fresh(database: Database) -> str:
     """Bring ``journey_events`` up to date with ``events``; returns what it did
-    (``fresh``, ``appended``, ``appended, re-attribution owed`` or ``rebuilt``)."""
+    (``fresh``, ``appended``, ``rebuilt``, ``re-attribution owed``, ``rebuilding in
+    background`` or ``refreshing elsewhere``)."""
     if source_signature(database) == _stored(database, lock=False):
         return "fresh"
     # One refresh at a time per process (DuckDB would fail the second writer with a
     # conflict); across PostgreSQL processes the state row's FOR UPDATE serialises it,
-    # and the signature is read again once the lock is held.
-    with _lock_for(database), database.transaction() as tx:
-        stored = _stored(tx, lock=database.dialect == "postgresql")
-        current = source_signature(tx)
-        if current == stored:
-            return "fresh"
-        new, new_profiled = _received_after(tx, stored[2])
-        if stored[0] < 0 or stored[2] is None or current[0] < stored[0] + new:
-            outcome = _rebuild(tx, database)  # first build, or rows deleted (erasure)
-        elif current[3:] == stored[3:] and current[1] == stored[1] + new_profiled:
-            _append(tx, database.dialect, stored[2])
-            outcome = "appended"
-        elif _rebuilt_recently_and_slowly(database):
-            if new:
-                _append(tx, database.dialect, stored[2])
-            current = (current[0], _OWED, *current[2:])
-            outcome = "appended, re-attribution owed"
-        else:
-            outcome = _rebuild(tx, database)
-        tx.execute(
-            f"UPDATE {STATE} SET events = ?, profiled = ?, received_max = ?, merges = ?, "
-            "undone = ?, built_at = ? WHERE id = 1",
-            [*current, datetime.now(UTC)],
-        )
+    # and the signature is read again once the lock is held. While a background rebuild
+    # holds the lock, a query reads the model as it stands rather than wait seconds.
+    lock = _lock_for(database)
+    if not lock.acquire(blocking=False):
+        if database.url in _rebuilding and _stored(database, lock=False)[0] >= 0:
+            return "refreshing elsewhere"
+        lock.acquire()
+    try:
+        with database.transaction() as tx:
+            outcome = _refresh(tx, database)
+    finally:
+        lock.release()
+    if outcome == "rebuilding in background":
+        _start_background_rebuild(database)
     return outcome
+
+
+def _refresh(tx: Transaction, database: Database) -> str:
+    stored = _stored(tx, lock=database.dialect == "postgresql")
+    current = source_signature(tx)
+    if current == stored:
+        return "fresh"
+    new, new_profiled = _received_after(tx, stored[2])
+    if stored[0] < 0 or stored[2] is None or current[0] < stored[0] + new:
+        outcome = _rebuild(tx, database)  # first build, or rows deleted (erasure)
+    elif current[3:] == stored[3:] and current[1] == stored[1] + new_profiled:
+        _append(tx, database.dialect, stored[2])
+        outcome = "appended"
+    elif _slow(database):
+        # Re-attribution on a large store: new events now, the rebuild off this request.
+        if new:
+            _append(tx, database.dialect, stored[2])
+        current = (current[0], _OWED, *current[2:])
+        due = time.monotonic() - _last_rebuild[database.url][0] >= reattribute_seconds()
+        outcome = "rebuilding in background" if due else "re-attribution owed"
+    else:
+        outcome = _rebuild(tx, database)
+    _save_state(tx, current)
+    return outcome
+
+
+def _save_state(tx: Transaction, signature: tuple[int, int, Any, int, int]) -> None:
+    tx.execute(
+        f"UPDATE {STATE} SET events = ?, profiled = ?, received_max = ?, merges = ?, "
+        "undone = ?, built_at = ? WHERE id = 1",
+        [*signature, datetime.now(UTC)],
+    )
+
+
+def _start_background_rebuild(database: Database) -> None:
+    with _locks_guard:
+        if database.url in _rebuilding:
+            return
+        _rebuilding.add(database.url)
+    thread = threading.Thread(
+        target=_background_rebuild, args=(database,), name="cxm-journeys-rebuild", daemon=True
+    )
+    _threads[database.url] = thread
+    thread.start()
+
+
+def _background_rebuild(database: Database) -> None:
+    try:
+        with _lock_for(database), database.transaction() as tx:
+            _stored(tx, lock=database.dialect == "postgresql")
+            current = source_signature(tx)
+            _rebuild(tx, database)
+            _save_state(tx, current)
+    except Exception:  # the next query retries; a closed database ends it quietly
+        log.exception("journeys read model: background rebuild failed")
+    finally:
+        with _locks_guard:
+            _rebuilding.discard(database.url)
+
+
+def wait_for_background_rebuild(database: Database, timeout: float = 60.0) -> None:
+    """Block until a background rebuild of this database (if any) has finished."""
+    thread = _threads.get(database.url)
+    if thread is not None:
+        thread.join(timeout)
 
 
 def _received_after(tx: Transaction, received_max: Any) -> tuple[int, int]:
@@ -168,12 +229,10 @@ def _rebuild(tx: Transaction, database: Database) -> str:
     return "rebuilt"
 
 
-def _rebuilt_recently_and_slowly(database: Database) -> bool:
+def _slow(database: Database) -> bool:
+    """Did this process's last full rebuild of this database take long?"""
     last = _last_rebuild.get(database.url)
-    if last is None:
-        return False
-    ended, took = last
-    return took >= _SLOW_REBUILD_SECONDS and time.monotonic() - ended < reattribute_seconds()
+    return last is not None and last[1] >= _SLOW_REBUILD_SECONDS
 
 
 def _insert(tx: Transaction, dialect: str, where: str, params: list[Any], *, sort: bool) -> None:
