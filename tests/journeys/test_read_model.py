@@ -217,3 +217,15 @@ def test_on_a_large_store_re_attribution_is_rebuilt_in_the_background(
     database.execute("DELETE FROM events WHERE profile_id = 'p2'")
     assert ensure_fresh(database) == "rebuilt"  # erasure: at once, in the request
     assert compute_funnel(database, STEPS).entered == 1
+
+
+def test_an_erasure_is_seen_even_while_a_rebuild_runs_elsewhere(database: Database) -> None:
+    """While a background rebuild holds the lock, queries read the old model, unless
+    events it holds are gone (an erasure): then they wait for a model without them."""
+    add_events(database, [Ev("p1", "Product Viewed", at(0)), Ev("p2", "Product Viewed", at(1))])
+    assert ensure_fresh(database) == "rebuilt"
+    assert not read_model._rows_deleted(database)
+    add_events(database, [Ev("p3", "Product Viewed", at(2))])
+    assert not read_model._rows_deleted(database)  # new events are not deletions
+    database.execute("DELETE FROM events WHERE profile_id = 'p1'")
+    assert read_model._rows_deleted(database)

@@ -121,9 +121,9 @@ def ensure_fresh(database: Database) -> str:
     # holds the lock, a query reads the model as it stands rather than wait seconds.
     lock = _lock_for(database)
     if not lock.acquire(blocking=False):
-        if database.url in _rebuilding and _stored(database, lock=False)[0] >= 0:
+        if database.url in _rebuilding and not _rows_deleted(database):
             return "refreshing elsewhere"
-        lock.acquire()
+        lock.acquire()  # an erasure is never served from the old model: wait
     try:
         with database.transaction() as tx:
             outcome = _refresh(tx, database)
@@ -132,6 +132,15 @@ def ensure_fresh(database: Database) -> str:
     if outcome == "rebuilding in background":
         _start_background_rebuild(database)
     return outcome
+
+
+def _rows_deleted(database: Database) -> bool:
+    """Are events the model holds gone from ``events`` (an erasure), or is there no model?"""
+    stored = _stored(database, lock=False)
+    if stored[0] < 0 or stored[2] is None:
+        return True
+    kept = database.scalar("SELECT count(*) FROM events WHERE received_at <= ?", [stored[2]])
+    return int(kept or 0) < stored[0]
 
 
 def _refresh(tx: Transaction, database: Database) -> str:
