@@ -32,25 +32,27 @@ NOTES = """
 from every record and identify call, value/RFM, lifecycle, consent, preferences);
 `profile_with_timeline` adds the first 20 timeline entries; `timeline_page` is one
 50-entry page; `search` is a name search. Latencies in ms over random current
-profiles, one at a time, after a warm-up. DuckDB has no index on `events.profile_id`
-on purpose: measured on the same 1M-event file, an ART index made a 100k-row
-`profile_id` update (what identity stitching does) take 24.7 s instead of 0.06 s and
-doubled the cost of small ingest commits; each lookup therefore scans the events
-column once (~6 ms on this shared 2-core machine). PostgreSQL uses the B-tree
-indexes of migration 0003. So the < 10 ms p99 target is met on PostgreSQL (the
-server deployment) and missed on embedded DuckDB at 1M events (~20 ms p50: every
-query by profile_id is a column scan, ~15 core-ms per lookup in total).
+profiles, one at a time, after a warm-up, on the shared 2-core machine (two other
+engineers working; runs serialised by the benchmark lock, their tests were not).
 
-Where a DuckDB card's time goes (measured in-process on the same file, 200 random
-profiles, shared machine, p50 24 ms in that run): identify-call traits from
-`events` 8.3 ms, the profile's identifiers 4.8 ms, customer records 2.9 ms, orders
-2.6 ms, preferences 1.7 ms, following `merged_into` 1.4 ms, consent 1.3 ms, the
-profile row 0.7 ms. The identify query now filters on `type` before `profile_id`
-(~2 ms faster at p50 in an A/B on the same file). Removing the events scan
-entirely (an identify-observation side table, see docs/identity.md) would still
-leave ~15 ms of per-table scans and per-query overhead (~0.2 ms for an empty query,
-~1 ms for a 100k-row table scan) across eight queries, so a DuckDB card under
-10 ms p99 needs both that table and fewer, combined queries.
+Since migration 0008 the DuckDB card no longer scans `events`: identify-call
+traits come from `identify_traits`, which identity fills whenever it sets an
+event's profile_id (docs/identity.md), and `identify_traits.profile_id` and
+`identifiers.profile_id` have ART indexes (rows arrive there by INSERT; only
+merges UPDATE them). `events`, `orders` and `customer_records` keep no index on
+profile_id: stitching UPDATEs it in bulk, and an ART index made that ~400x slower
+on events and 2.7 s / 7.4 s instead of 10 / 16 ms for all 30k orders / 41k
+records. Per-query p50 on the same file, quiet moment, 200 profiles (before →
+after): identify traits 10.2 → 0.8 ms, identifiers 8.0 → 0.7–1.3 ms, one
+merged_into hop fewer (0.4 ms); unchanged: customer records 1.7–2.8 ms, orders
+1.2–1.4 ms, preferences 0.8 ms, consent 0.5 ms, profile row 0.3–0.5 ms; whole
+card in that process 7.5–10 ms p50, 12–18 ms p99 depending on the load. What is
+left is 7 queries of 0.3–2.8 ms each (DuckDB's per-query overhead alone is
+~0.3–0.8 ms here), so the < 10 ms p99 is still missed on DuckDB on this shared
+machine (this run: the timeline page, which this change did not touch, is also
+~25% slower than in the previous run). Next: fewer round trips (consent,
+preferences and the profile row in one query) and a narrower scan of orders and
+customer records. PostgreSQL uses the B-tree indexes of migrations 0003/0008.
 """
 
 SAMPLE = 300
@@ -64,6 +66,7 @@ COPIED_TABLES = (
     "tickets",
     "reviews",
     "events",
+    "identify_traits",
 )
 _NAMES = ("Müller", "Schmidt", "Smith", "Wang", "李", "Anna", "James", "Chen Wei", "Sophie")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from cxm.identity.rows import record_identify_traits
 from cxm.store import Database
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -107,6 +108,10 @@ def add_event(
             profile_id,
         ],
     )
+    if type == "identify" and profile_id is not None:
+        # What stitching does when it attributes an identify call (identity/rows.py).
+        with database.transaction() as tx:
+            record_identify_traits(tx, [key])
     return key
 
 

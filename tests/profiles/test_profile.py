@@ -90,7 +90,7 @@ def test_profile_traits_follow_survivorship_rules(database: Database) -> None:
 
 def test_profile_traits_move_with_merged_rows(database: Database) -> None:
     _ana(database)
-    add_profile(database, "p-other", [("email", "other@example.de")])
+    add_profile(database, "p-other", [("email", "other@example.de")], seen=NOW - timedelta(days=5))
     add_record(database, "p-other", "loyalty", "L-9", imported_at=NOW, phone="0151 1234")
     before = get_profile(database, "p-ana", now=NOW)
     assert before is not None and before.trait("phone") is None
@@ -101,6 +101,8 @@ def test_profile_traits_move_with_merged_rows(database: Database) -> None:
     database.execute("UPDATE profiles SET merged_into = 'p-ana' WHERE profile_id = 'p-other'")
     after = get_profile(database, "p-other", now=NOW)
     assert after is not None and after.profile_id == "p-ana"
+    # The survivor's own row (not the merged one's) gives the card's stamps.
+    assert (after.created_at, after.updated_at) == (before.created_at, before.updated_at)
     assert after.trait("phone") == "0151 1234"
     assert "loyalty" in after.sources
 

@@ -15,6 +15,7 @@ from cxm.identity.lookup import (
     find_profile_id,
     identifiers_of,
     identifiers_of_current,
+    profile_of_identifier,
 )
 from cxm.identity.normalise import normalise_identifier
 from cxm.identity.resolve import ResolveSummary, resolve_identities
@@ -46,6 +47,7 @@ __all__ = [
     "link_records",
     "list_reviews",
     "normalise_identifier",
+    "profile_of_identifier",
     "reject_review",
     "resolve_identities",
     "review_records",

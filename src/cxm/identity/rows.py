@@ -123,6 +123,8 @@ def assign_rows(
         first, second = ROW_KEYS[table]
         match = f"{table}.{first} = s.k1 AND {table}.{second} = s.k2"
     tx.execute(f"UPDATE {table} SET profile_id = s.profile_id FROM {KEYS_TABLE} s WHERE {match}")
+    if table == "events":
+        _sync_identify_traits(tx)
     tx.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
 
 
@@ -156,3 +158,46 @@ def fill_by_person_key(tx: Transaction, profile_id: str | None = None) -> None:
         + f") WHERE {where}",
         params,
     )
+
+
+# Identify calls' traits, kept per profile for the customer 360 (migration 0008): on
+# DuckDB (no index on events.profile_id) reading them from events scanned the whole
+# table on every lookup. Every write of an event's profile_id goes through
+# ``assign_rows`` (stitch, unmerge) or ``move_profiles`` (merges, which move this table
+# like any other with a profile_id), and erase deletes by profile_id, so this stays
+# in step with events.
+IDENTIFY_TRAITS = "identify_traits"
+
+
+def _sync_identify_traits(tx: Transaction) -> None:
+    """Give the staged events' identify traits the profile their event now has."""
+    tx.execute(
+        f"UPDATE {IDENTIFY_TRAITS} SET profile_id = s.profile_id FROM {KEYS_TABLE} s "
+        f"WHERE {IDENTIFY_TRAITS}.event_key = CAST(s.k1 AS UUID)"
+    )
+    tx.execute(
+        f"INSERT INTO {IDENTIFY_TRAITS} (event_key, profile_id, source_id, timestamp, traits) "
+        "SELECT e.event_key, s.profile_id, e.source_id, e.timestamp, e.traits "
+        f"FROM events e JOIN {KEYS_TABLE} s ON e.event_key = CAST(s.k1 AS UUID) "
+        "WHERE e.type = 'identify' AND e.traits IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {IDENTIFY_TRAITS} t WHERE t.event_key = e.event_key)"
+    )
+
+
+def record_identify_traits(tx: Transaction, event_keys: Sequence[str]) -> None:
+    """Copy these already attributed events' identify traits into the lookup table
+    (for events written with their profile_id, as tests of the card do)."""
+    if not event_keys:
+        return
+    found = tx.query(
+        "SELECT CAST(event_key AS TEXT), profile_id FROM events "
+        f"WHERE event_key IN ({', '.join('CAST(? AS UUID)' for _ in event_keys)}) "
+        "AND profile_id IS NOT NULL",
+        list(event_keys),
+    )
+    data = pa.table(
+        {"k1": [r[0] for r in found], "k2": [""] * len(found), "profile_id": [r[1] for r in found]}
+    )
+    stage(tx, KEYS_TABLE, "k1 TEXT, k2 TEXT, profile_id TEXT", data)
+    _sync_identify_traits(tx)
+    tx.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")

@@ -66,19 +66,34 @@ def get_profile(
 
     ``timeline_limit=0`` leaves the timeline out (``load_timeline`` pages it).
     """
-    from cxm.identity import find_profile_id, identifiers_of_current
+    from cxm.identity import current_profile_id, identifiers_of_current, profile_of_identifier
 
-    profile_id = find_profile_id(database, identifier)
-    if profile_id is None:
-        return None
-    now = now or datetime.now(UTC)
-    stamps = database.query(
-        "SELECT created_at, updated_at FROM profiles WHERE profile_id = ?", [profile_id]
+    # The card's usual case is a current profile id: its row answers both "is it
+    # current?" and the stamps, one query where find_profile_id + stamps took two.
+    text = identifier.strip()
+    row = database.query(
+        "SELECT merged_into, created_at, updated_at FROM profiles WHERE profile_id = ?", [text]
     )
-    created_at, updated_at = stamps[0] if stamps else (None, None)
+    if row and row[0][0] is None:
+        profile_id = text
+        created_at, updated_at = row[0][1], row[0][2]
+    else:
+        found = (
+            current_profile_id(database, row[0][0])
+            if row
+            else profile_of_identifier(database, text)
+        )
+        if found is None:
+            return None
+        profile_id = found
+        stamps = database.query(
+            "SELECT created_at, updated_at FROM profiles WHERE profile_id = ?", [profile_id]
+        )
+        created_at, updated_at = stamps[0] if stamps else (None, None)
+    now = now or datetime.now(UTC)
     identifiers = tuple(
         ProfileIdentifier(i.id_type, i.id_value, i.first_seen_at, i.last_seen_at, i.shared)
-        # find_profile_id already followed merged_into: no second hop.
+        # merged_into was already followed above: no second hop.
         for i in identifiers_of_current(database, profile_id)
     )
     observations = observations_of(database, profile_id)
