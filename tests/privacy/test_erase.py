@@ -130,3 +130,24 @@ def test_export_of_unknown_identifier_is_not_found(database: Database) -> None:
     with pytest.raises(PersonNotFound) as error:
         export_person(database, "nobody@example.org")
     assert error.value.field == "identifier"
+
+
+def test_erase_finds_the_persons_traits_on_another_profiles_identify_call(
+    database: Database,
+) -> None:
+    load_people(database)
+    for key, traits in (
+        ("00000000-0000-0000-0000-00000000a001", '{"email": "ana.lopez@example.de"}'),
+        ("00000000-0000-0000-0000-00000000b001", '{"plan": "gold"}'),
+    ):
+        database.execute(
+            "INSERT INTO identify_traits (event_key, profile_id, source_id, timestamp, traits) "
+            "VALUES (CAST(? AS UUID), 'p-bob', 'web', CAST('2026-01-01' AS TIMESTAMP), ?)",
+            [key, traits],
+        )
+    receipt = erase_person(database, "ana.lopez@example.de", actor="user:dpo")
+    assert receipt.counts["identify_traits"] == 1
+    assert database.query("SELECT CAST(event_key AS TEXT) FROM identify_traits") == [
+        ("00000000-0000-0000-0000-00000000b001",)
+    ]  # Bob's own call stays
+    assert scan(database, list(ANA_VALUES)) == {value: [] for value in ANA_VALUES}

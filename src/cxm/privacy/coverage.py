@@ -40,6 +40,9 @@ _FOUNDATION_DECLARED: dict[str, IdentifierColumns] = {
     "tickets": IdentifierColumns(values=("customer_id",), emails=("customer_id",)),
     "reviews": IdentifierColumns(values=("author_handle",)),
     "quarantine": IdentifierColumns(texts=("payload",)),
+    # An identify call attributed to someone else (a shared identifier) can carry this
+    # person's e-mail or phone in its traits: searched as text, like the quarantine.
+    "identify_traits": IdentifierColumns(texts=("traits",)),
     "profiles": IdentifierColumns(profile_refs=("merged_into",)),
     "identifiers": IdentifierColumns(typed=(("id_type", "id_value"),)),
     "identity_links": IdentifierColumns(
