@@ -61,9 +61,7 @@ def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) 
     return f"HTTP {response.status_code}"
 
 
-def _webhook(
-    database: Database, row: OutboxRow, settings: EngageSettings, client: httpx.Client
-) -> SendResult:
+def _webhook(database: Database, row: OutboxRow, settings: EngageSettings) -> SendResult:
     body = orjson.dumps(row.payload["body"])
     headers = {
         "content-type": "application/json",
@@ -278,7 +276,7 @@ def perform(
     if settings.sink_dir and kind in ("webhook", "email", "sms"):
         return _sink(row, str(kind), Path(settings.sink_dir))
     if kind == "webhook":
-        return _webhook(database, row, settings, client)
+        return _webhook(database, row, settings)
     if kind == "email":
         return _email(row, settings)
     if kind == "sms":
